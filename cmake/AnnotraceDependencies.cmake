@@ -1,0 +1,8 @@
+# Every dependency comes from Debian 12 packages (see Scripts in README.md).
+find_package(Threads REQUIRED)
+find_package(nlohmann_json 3 REQUIRED)
+find_package(GDCM REQUIRED)
+find_package(DCMTK REQUIRED CONFIG)
+# Only the IO modules: keeps ITK template instantiation (and compile time) small.
+find_package(ITK 5.2 REQUIRED COMPONENTS ITKCommon ITKIOImageBase ITKIONIFTI ITKIONRRD ITKIOGDCM)
+include(${ITK_USE_FILE})

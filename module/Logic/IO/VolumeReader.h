@@ -1,0 +1,26 @@
+#pragma once
+
+#include <filesystem>
+#include <string>
+
+#include "Core/Progress.h"
+#include "IO/DicomSeriesLoader.h"
+#include "Volume/Volume.h"
+
+namespace annotrace {
+
+/// One front door for every input a user may name: a DICOM folder or file, or a NIfTI/NRRD file.
+class VolumeReader {
+ public:
+  struct Options {
+    /// Which stack to load when a DICOM input holds several image stacks (DicomSeries::id, or a
+    /// unique prefix of it). Empty: the input must hold exactly one image stack.
+    std::string seriesId;
+    DicomLoadOptions dicom;
+  };
+  static Volume read(const std::filesystem::path& path, const Options& options,
+                     const Progress* progress = nullptr);
+  static Volume read(const std::filesystem::path& path) { return read(path, Options{}); }
+};
+
+}  // namespace annotrace
