@@ -3,6 +3,8 @@
 #include <gdcmAttribute.h>
 #include <gdcmReader.h>
 #include <gdcmSequenceOfItems.h>
+#include <gdcmSplitMosaicFilter.h>
+#include <gdcmTrace.h>
 
 #include <algorithm>
 #include <charconv>
@@ -74,6 +76,15 @@ unsigned ushortValue(const gdcm::DataSet& ds) {
   gdcm::Attribute<Group, Element> attribute;
   attribute.SetFromDataSet(ds);
   return attribute.GetValue();
+}
+
+// Binary attributes (FD, UL) read through GDCM's typed Attribute, which handles byte order.
+template <std::uint16_t Group, std::uint16_t Element>
+std::optional<double> binaryValue(const gdcm::DataSet& ds) {
+  if (!findElement(ds, Tag(Group, Element))) return std::nullopt;
+  gdcm::Attribute<Group, Element> attribute;
+  attribute.SetFromDataSet(ds);
+  return static_cast<double>(attribute.GetValue());
 }
 
 // First item of a sequence, or nullptr.
@@ -179,20 +190,73 @@ void applyFunctionalGroup(const gdcm::DataSet& group, DicomFrame& f) {
   if (const auto* item = firstItem(group, Tag(0x0028, 0x9145))) applyRescale(*item, f);
   if (const auto* item = firstItem(group, Tag(0x0028, 0x9132))) applyWindow(*item, f);
   if (const auto* item = firstItem(group, Tag(0x0018, 0x9114))) {
-    if (const auto te = number(*item, Tag(0x0018, 0x9082))) f.echoTime = *te;
+    if (const auto te = binaryValue<0x0018, 0x9082>(*item)) f.echoTime = *te;
   }
   if (const auto* item = firstItem(group, Tag(0x0020, 0x9111))) {
     f.stackId = stringValue(*item, Tag(0x0020, 0x9056));
-    if (const auto t = number(*item, Tag(0x0020, 0x9128))) f.temporalPosition = static_cast<int>(*t);
+    if (const auto t = binaryValue<0x0020, 0x9128>(*item))
+      f.temporalPosition = static_cast<int>(*t);
+  }
+  if (const auto* item = firstItem(group, Tag(0x0018, 0x9226))) {  // MR Image Frame Type
+    if (auto t = stringValue(*item, Tag(0x0008, 0x9007)); !t.empty()) f.imageType = t;
+  }
+  if (const auto* item = firstItem(group, Tag(0x0018, 0x9329))) {  // CT Image Frame Type
+    if (auto t = stringValue(*item, Tag(0x0008, 0x9007)); !t.empty()) f.imageType = t;
   }
   if (const auto* item = firstItem(group, Tag(0x0018, 0x9118))) {  // Cardiac Synchronization
-    if (const auto t = number(*item, Tag(0x0020, 0x9153))) f.triggerTime = *t;
+    if (const auto t = binaryValue<0x0020, 0x9153>(*item)) f.triggerTime = *t;
   }
+}
+
+// Siemens mosaic: one stored image tiling the slices of a volume. GDCM's SplitMosaicFilter reads
+// the tile count and slice normal from the CSA header. ImagePositionPatient names the top-left
+// pixel of the whole mosaic; the first tile is centred in it (as dcm2niix and nibabel do).
+std::vector<DicomFrame> expandMosaic(const gdcm::File& file, const DicomFrame& mosaic) {
+  // SetImage keeps its argument in an intrusive SmartPointer, so the image must live on the heap
+  // under GDCM's reference count (a stack object would be deleted by the filter).
+  gdcm::SmartPointer<gdcm::Image> image = new gdcm::Image;
+  image->SetNumberOfDimensions(2);
+  image->SetDimension(0, mosaic.columns);
+  image->SetDimension(1, mosaic.rows);
+  gdcm::SplitMosaicFilter filter;
+  filter.SetImage(*image);
+  filter.SetFile(file);
+  unsigned dims[3] = {0, 0, 0};
+  double normal[3] = {0, 0, 0};
+  bool inverted = false;
+  if (!filter.ComputeMOSAICDimensions(dims) || dims[0] == 0 || dims[1] == 0 || dims[2] == 0 ||
+      !filter.ComputeMOSAICSliceNormal(normal, inverted)) {
+    return {};
+  }
+  const Vec3 firstTile =
+      mosaic.position +
+      (0.5 * (double(mosaic.columns) - dims[0]) * mosaic.columnSpacing) * mosaic.rowDirection +
+      (0.5 * (double(mosaic.rows) - dims[1]) * mosaic.rowSpacing) * mosaic.columnDirection;
+  const double spacing =
+      number(file.GetDataSet(), Tag(0x0018, 0x0088)).value_or(mosaic.sliceThickness);
+  const Vec3 step = spacing * normalized(Vec3{normal[0], normal[1], normal[2]});
+  std::vector<DicomFrame> tiles;
+  for (unsigned t = 0; t < dims[2]; ++t) {
+    DicomFrame tile = mosaic;
+    tile.columns = dims[0];
+    tile.rows = dims[1];
+    tile.mosaicTile = static_cast<int>(t);
+    tile.mosaicColumns = mosaic.columns;
+    tile.mosaicRows = mosaic.rows;
+    tile.position = firstTile + double(t) * step;
+    tile.hasPosition = true;
+    tiles.push_back(std::move(tile));
+  }
+  return tiles;
 }
 
 }  // namespace
 
 DicomFileHeader DicomFrameReader::readHeader(const std::filesystem::path& file) {
+  // GDCM prints its own diagnostics to stderr; ours are in the exceptions and warnings.
+  gdcm::Trace::WarningOff();
+  gdcm::Trace::ErrorOff();
+  gdcm::Trace::DebugOff();
   gdcm::Reader reader;
   reader.SetFileName(file.string().c_str());
   const std::set<Tag> skip;
@@ -220,7 +284,8 @@ DicomFileHeader DicomFrameReader::readHeader(const std::filesystem::path& file) 
   const std::string imageType = stringValue(ds, Tag(0x0008, 0x0008));
   const unsigned rows = ushortValue<0x0028, 0x0010>(ds);
   const unsigned columns = ushortValue<0x0028, 0x0011>(ds);
-  header.kind = kindOf(header.sopClassUid, header.identity.modality, imageType, rows > 0 && columns > 0);
+  header.kind =
+      kindOf(header.sopClassUid, header.identity.modality, imageType, rows > 0 && columns > 0);
   if (header.kind != DicomSeriesKind::Image && header.kind != DicomSeriesKind::Localizer) {
     return header;
   }
@@ -233,6 +298,8 @@ DicomFileHeader DicomFrameReader::readHeader(const std::filesystem::path& file) 
   base.rows = rows;
   base.columns = columns;
   base.bitsAllocated = ushortValue<0x0028, 0x0100>(ds);
+  base.bitsStored = ushortValue<0x0028, 0x0101>(ds);
+  base.pixelsSigned = ushortValue<0x0028, 0x0103>(ds) == 1;
   base.samplesPerPixel = std::max(1u, ushortValue<0x0028, 0x0002>(ds));
   base.transferSyntaxUid = stringValue(meta, Tag(0x0002, 0x0010));
   base.instanceNumber = static_cast<int>(number(ds, Tag(0x0020, 0x0013)).value_or(0));
@@ -247,6 +314,13 @@ DicomFileHeader DicomFrameReader::readHeader(const std::filesystem::path& file) 
   applyPixelMeasures(ds, base);
   applyRescale(ds, base);
   applyWindow(ds, base);
+
+  if (imageType.find("MOSAIC") != std::string::npos) {
+    if (auto tiles = expandMosaic(gdcmFile, base); !tiles.empty()) {
+      header.frames = std::move(tiles);
+      return header;
+    }
+  }
 
   const int frameCount = static_cast<int>(number(ds, Tag(0x0028, 0x0008)).value_or(1));
   const gdcm::DataElement* perFrame = findElement(ds, Tag(0x5200, 0x9230));

@@ -2,16 +2,24 @@
 
 namespace annotrace {
 
-Vec3 DicomFrame::sliceNormal() const { return normalized(cross(rowDirection, columnDirection)); }
+Vec3 DicomFrame::sliceNormal() const {
+  return normalized(cross(rowDirection, columnDirection));
+}
 
 std::string_view seriesKindName(DicomSeriesKind kind) {
   switch (kind) {
-    case DicomSeriesKind::Image: return "image";
-    case DicomSeriesKind::Localizer: return "localizer";
-    case DicomSeriesKind::Segmentation: return "SEG";
-    case DicomSeriesKind::RtStructureSet: return "RTSTRUCT";
-    case DicomSeriesKind::StructuredReport: return "SR";
-    case DicomSeriesKind::OtherNonImage: return "non-image";
+    case DicomSeriesKind::Image:
+      return "image";
+    case DicomSeriesKind::Localizer:
+      return "localizer";
+    case DicomSeriesKind::Segmentation:
+      return "SEG";
+    case DicomSeriesKind::RtStructureSet:
+      return "RTSTRUCT";
+    case DicomSeriesKind::StructuredReport:
+      return "SR";
+    case DicomSeriesKind::OtherNonImage:
+      return "non-image";
   }
   return "non-image";
 }

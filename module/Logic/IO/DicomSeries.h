@@ -27,32 +27,45 @@ struct DicomFrame {
   int temporalPosition = 0;
   std::string stackId;  ///< enhanced objects: FrameContentSequence StackID
   std::string imageType;
-  bool hasPosition = false;     ///< ImagePositionPatient present
-  bool hasOrientation = false;  ///< ImageOrientationPatient present
-  Vec3 position{0, 0, 0};       ///< ImagePositionPatient (LPS mm)
-  Vec3 rowDirection{1, 0, 0};   ///< IOP[0..2]: direction of increasing column index
-  Vec3 columnDirection{0, 1, 0};///< IOP[3..5]: direction of increasing row index
-  double rowSpacing = 1;        ///< PixelSpacing[0]: distance between rows (mm)
-  double columnSpacing = 1;     ///< PixelSpacing[1]: distance between columns (mm)
+  bool hasPosition = false;       ///< ImagePositionPatient present
+  bool hasOrientation = false;    ///< ImageOrientationPatient present
+  Vec3 position{0, 0, 0};         ///< ImagePositionPatient (LPS mm)
+  Vec3 rowDirection{1, 0, 0};     ///< IOP[0..2]: direction of increasing column index
+  Vec3 columnDirection{0, 1, 0};  ///< IOP[3..5]: direction of increasing row index
+  double rowSpacing = 1;          ///< PixelSpacing[0]: distance between rows (mm)
+  double columnSpacing = 1;       ///< PixelSpacing[1]: distance between columns (mm)
   bool hasPixelSpacing = false;
   double sliceThickness = 0;
   double gantryTilt = 0;
   unsigned rows = 0;
   unsigned columns = 0;
+  /// Siemens mosaic: this frame is tile `mosaicTile` (row-major) of a stored image
+  /// `mosaicColumns` x `mosaicRows` pixels that tiles rows x columns slices; -1 otherwise.
+  int mosaicTile = -1;
+  unsigned mosaicColumns = 0;
+  unsigned mosaicRows = 0;
   double rescaleSlope = 1;
   double rescaleIntercept = 0;
   std::vector<double> windowCenters;
   std::vector<double> windowWidths;
   std::string transferSyntaxUid;
   unsigned bitsAllocated = 0;
+  unsigned bitsStored = 0;
+  bool pixelsSigned = false;  ///< PixelRepresentation 1
   unsigned samplesPerPixel = 1;
 
   Vec3 sliceNormal() const;
 };
 
 /// What a stack is: an image stack that loads as a volume, or a non-image object to list.
-enum class DicomSeriesKind { Image, Localizer, Segmentation, RtStructureSet, StructuredReport,
-                             OtherNonImage };
+enum class DicomSeriesKind {
+  Image,
+  Localizer,
+  Segmentation,
+  RtStructureSet,
+  StructuredReport,
+  OtherNonImage
+};
 std::string_view seriesKindName(DicomSeriesKind kind);
 
 /// One loadable stack of frames (or one non-image series), as found by DicomFolderScanner.
@@ -64,10 +77,10 @@ struct DicomSeries {
   DicomSeriesKind kind = DicomSeriesKind::Image;
   SeriesIdentity identity;
   std::string sopClassUid;
-  std::string splitReason;  ///< why this stack was split from its series, empty if not split
+  std::string splitReason;         ///< why this stack was split from its series, empty if not split
   std::vector<DicomFrame> frames;  ///< image frames, sorted along the slice normal by the scanner
   std::vector<std::filesystem::path> files;  ///< every file of this stack (non-image series too)
-  std::vector<LoadWarning> warnings;  ///< geometry warnings known from the headers alone
+  std::vector<LoadWarning> warnings;         ///< geometry warnings known from the headers alone
 
   std::size_t sliceCount() const { return frames.size(); }
 };

@@ -36,8 +36,8 @@ SliceStackGeometry SliceStackGeometry::analyze(std::span<const DicomFrame> frame
                                "the volume is placed at the origin with an axial orientation"});
   }
   if (!first.hasPixelSpacing) {
-    result.warnings.push_back({LoadWarning::Code::MissingAttribute,
-                               "PixelSpacing is missing: 1 mm pixels are assumed"});
+    result.warnings.push_back(
+        {LoadWarning::Code::MissingAttribute, "PixelSpacing is missing: 1 mm pixels are assumed"});
   }
 
   const Vec3 row = first.rowDirection;
@@ -75,9 +75,8 @@ SliceStackGeometry SliceStackGeometry::analyze(std::span<const DicomFrame> frame
     result.shearAngleDegrees = std::atan2(inPlane, extent) * 180.0 / std::numbers::pi;
     std::ostringstream msg;
     msg.precision(3);
-    msg << "slices are sheared by " << result.shearAngleDegrees
-        << " degrees (GantryDetectorTilt " << first.gantryTilt
-        << "): resampled onto a grid perpendicular to the slices";
+    msg << "slices are sheared by " << result.shearAngleDegrees << " degrees (GantryDetectorTilt "
+        << first.gantryTilt << "): resampled onto a grid perpendicular to the slices";
     result.warnings.push_back({LoadWarning::Code::GantryTilt, msg.str()});
   }
 
@@ -91,8 +90,8 @@ SliceStackGeometry SliceStackGeometry::analyze(std::span<const DicomFrame> frame
   const double maxStep = *std::max_element(steps.begin(), steps.end());
   double maxDeviation = 0;
   for (std::size_t k = 0; k < n; ++k) {
-    maxDeviation = std::max(
-        maxDeviation, std::abs(result.slicePositions[k] - static_cast<double>(k) * meanStep));
+    maxDeviation = std::max(maxDeviation,
+                            std::abs(result.slicePositions[k] - static_cast<double>(k) * meanStep));
   }
   result.uniform = maxDeviation <= kPositionTolerance;
   grid.spacing[2] = meanStep;
@@ -104,7 +103,8 @@ SliceStackGeometry SliceStackGeometry::analyze(std::span<const DicomFrame> frame
     std::size_t missing = 0;
     for (double step : steps) {
       const double ratio = step / minStep;
-      if (std::abs(ratio - std::round(ratio)) * minStep > kPositionTolerance) wholeMultiples = false;
+      if (std::abs(ratio - std::round(ratio)) * minStep > kPositionTolerance)
+        wholeMultiples = false;
       missing += static_cast<std::size_t>(std::max(0.0, std::round(ratio) - 1));
     }
     if (wholeMultiples && missing > 0) {
@@ -151,8 +151,9 @@ SliceStackGeometry SliceStackGeometry::analyze(std::span<const DicomFrame> frame
         {LoadWarning::Code::Resampled,
          "voxels were interpolated (linear) onto a regular " + std::to_string(grid.size[0]) + "x" +
              std::to_string(grid.size[1]) + "x" + std::to_string(grid.size[2]) + " grid with " +
-             formatMm(grid.spacing[2]) + " slices; the first and last acquired slices keep "
-                                         "their exact positions"});
+             formatMm(grid.spacing[2]) +
+             " slices; the first and last acquired slices keep "
+             "their exact positions"});
   }
 
   // Slice thickness against spacing: overlap or gaps in coverage.
@@ -162,18 +163,19 @@ SliceStackGeometry SliceStackGeometry::analyze(std::span<const DicomFrame> frame
     maxThickness = std::max(maxThickness, f.sliceThickness);
   }
   if (maxThickness - minThickness > kPositionTolerance) {
-    result.warnings.push_back({LoadWarning::Code::MixedSliceThickness,
-                               "SliceThickness varies from " + formatMm(minThickness) + " to " +
-                                   formatMm(maxThickness)});
+    result.warnings.push_back(
+        {LoadWarning::Code::MixedSliceThickness,
+         "SliceThickness varies from " + formatMm(minThickness) + " to " + formatMm(maxThickness)});
   } else if (minThickness > 0 && result.uniform) {
     if (minThickness > meanStep + kPositionTolerance) {
       result.warnings.push_back({LoadWarning::Code::OverlappingSlices,
                                  "slices are " + formatMm(minThickness) + " thick but " +
                                      formatMm(meanStep) + " apart: they overlap"});
     } else if (minThickness < meanStep - kPositionTolerance) {
-      result.warnings.push_back({LoadWarning::Code::GapsBetweenSlices,
-                                 "slices are " + formatMm(minThickness) + " thick but " +
-                                     formatMm(meanStep) + " apart: tissue between them is not imaged"});
+      result.warnings.push_back(
+          {LoadWarning::Code::GapsBetweenSlices, "slices are " + formatMm(minThickness) +
+                                                     " thick but " + formatMm(meanStep) +
+                                                     " apart: tissue between them is not imaged"});
     }
   }
   return result;

@@ -16,12 +16,12 @@ namespace annotrace {
 /// are evenly spaced; otherwise it needs resampling onto `grid`, whose first slice is the first
 /// acquired slice and whose last slice is the last acquired one (see Docs/Loading.md).
 struct SliceStackGeometry {
-  ImageGeometry grid;                 ///< the volume's grid (equals the acquired one if regular)
-  std::vector<double> slicePositions; ///< acquired slices: distance along the normal from slice 0
-  std::vector<Vec3> sliceOrigins;     ///< acquired slices: ImagePositionPatient
-  bool sheared = false;               ///< slices offset in-plane (gantry tilt)
-  double shearAngleDegrees = 0;       ///< angle between the slice stacking and the normal
-  bool uniform = true;                ///< evenly spaced along the normal
+  ImageGeometry grid;                  ///< the volume's grid (equals the acquired one if regular)
+  std::vector<double> slicePositions;  ///< acquired slices: distance along the normal from slice 0
+  std::vector<Vec3> sliceOrigins;      ///< acquired slices: ImagePositionPatient
+  bool sheared = false;                ///< slices offset in-plane (gantry tilt)
+  double shearAngleDegrees = 0;        ///< angle between the slice stacking and the normal
+  bool uniform = true;                 ///< evenly spaced along the normal
   std::vector<LoadWarning> warnings;
 
   bool needsResampling() const { return sheared || !uniform; }
