@@ -2,6 +2,7 @@
 
 #include <gdcmGlobal.h>
 #include <gdcmImageReader.h>
+#include <gdcmTrace.h>
 #include <gdcmTransferSyntax.h>
 
 #include <algorithm>
@@ -221,6 +222,10 @@ Volume DicomSeriesLoader::load(const DicomSeries& series, const DicomLoadOptions
                              " and resampling was turned off");
   }
   gdcm::Global::GetInstance();
+  // GDCM prints its own diagnostics to stderr; ours travel in exceptions and warnings.
+  gdcm::Trace::WarningOff();
+  gdcm::Trace::ErrorOff();
+  gdcm::Trace::DebugOff();
 
   VoxelBuffer stack;
   try {
