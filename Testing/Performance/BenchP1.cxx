@@ -3,7 +3,9 @@
 // and (d) a plain read of every file from the page cache, in one run, and print the median times
 // and the ratios. Not a timed test: run it by hand or with the `run_bench_p1` target.
 //
-// Usage: annotrace_bench_p1 SERIES_DIR [REPEATS=5]   (env DCM2NIIX overrides the dcm2niix binary)
+// Usage: annotrace_bench_p1 SERIES_DIR [REPEATS=5]
+// Environment: DCM2NIIX (the dcm2niix binary), ANNOTRACE_BENCH_ONLY (run only the methods whose
+// name contains it, e.g. for perf).
 #include <fcntl.h>
 #include <spawn.h>
 #include <sys/wait.h>
@@ -24,6 +26,7 @@
 #include <thread>
 #include <vector>
 
+#include "IO/DicomFolderScanner.h"
 #include "IO/VolumeReader.h"
 #include "ItkSeriesLoad.h"
 
@@ -159,6 +162,14 @@ int main(int argc, char** argv) try {
     ours = summary;
     return seconds;
   });
+  // The header pass alone, to show how the loader's time splits between scanning and decoding.
+  add("  scan", [&] {
+    const auto start = Clock::now();
+    const annotrace::DicomScanResult scan = annotrace::DicomFolderScanner::scan(series);
+    const double seconds = secondsSince(start);
+    if (scan.imageSeries().size() != 1) throw std::runtime_error("scan found no single series");
+    return seconds;
+  });
   add("ITK", [&] {
     itk = annotrace::bench::loadWithItk(series);
     return itk->seconds;
@@ -176,6 +187,13 @@ int main(int argc, char** argv) try {
     }
     return seconds;
   });
+
+  // For profiling one method: ANNOTRACE_BENCH_ONLY=annotrace keeps it (and the raw read).
+  if (const char* only = std::getenv("ANNOTRACE_BENCH_ONLY"); only && *only) {
+    std::erase_if(methods, [&](const Method& m) {
+      return m.name != "raw read" && m.name.find(only) == std::string::npos;
+    });
+  }
 
   // Warm the page cache, then one untimed run of each method (lazy initialisation, first
   // allocation of big buffers); a method that throws here is reported and skipped.
