@@ -35,17 +35,14 @@ using annotrace::VoxelBuffer;
 
 namespace {
 
+// Set by Testing/Cxx/CMakeLists.txt (annotrace_add_test).
 fs::path dataRoot() {
   if (const char* env = std::getenv("ANNOTRACE_DATA"); env && *env) return env;
-#ifdef ANNOTRACE_DATA_DIR
-  return ANNOTRACE_DATA_DIR;
-#else
-  return fs::path(ANNOTRACE_SOURCE_DIR) / ".." / "shared" / "data";
-#endif
+  return ANNOTRACE_TEST_DATA_DIR;
 }
 
 fs::path referenceScript() {
-  return fs::path(ANNOTRACE_SOURCE_DIR) / "Testing" / "Python" / "nifti_reference.py";
+  return fs::path(ANNOTRACE_TEST_PYTHON_DIR) / "nifti_reference.py";
 }
 
 std::string shellQuote(const std::string& s) {
@@ -60,8 +57,9 @@ nlohmann::json runReference(const fs::path& file, const std::vector<std::array<i
     voxelArg += (voxelArg.empty() ? "" : ";") + std::to_string(v[0]) + "," + std::to_string(v[1]) +
                 "," + std::to_string(v[2]);
   }
-  const std::string command = "/usr/bin/python3 " + shellQuote(referenceScript().string()) +
-                              " --voxels " + shellQuote(voxelArg) + " " + shellQuote(file.string());
+  const std::string command = shellQuote(ANNOTRACE_TEST_PYTHON) + " " +
+                              shellQuote(referenceScript().string()) + " --voxels " +
+                              shellQuote(voxelArg) + " " + shellQuote(file.string());
   std::unique_ptr<FILE, int (*)(FILE*)> pipe(popen(command.c_str(), "r"), pclose);
   if (!pipe) throw std::runtime_error("cannot run " + command);
   std::string output;
