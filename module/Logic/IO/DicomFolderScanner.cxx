@@ -44,6 +44,26 @@ std::vector<fs::path> collectFiles(std::span<const fs::path> paths) {
   return files;
 }
 
+// The complex component an MR image shows (magnitude, phase, real, imaginary), from its image or
+// frame type; other ImageType differences (e.g. GE's "ADD" on some slices) do not split stacks.
+std::string imageComponent(const std::string& imageType) {
+  static const std::map<std::string, std::string> components = {
+      {"M", "magnitude"}, {"MAGNITUDE", "magnitude"},
+      {"P", "phase"},     {"PHASE", "phase"},
+      {"R", "real"},      {"REAL", "real"},
+      {"I", "imaginary"}, {"IMAGINARY", "imaginary"}};
+  std::size_t start = 0;
+  while (start <= imageType.size()) {
+    const std::size_t end = std::min(imageType.find('\\', start), imageType.size());
+    if (const auto it = components.find(imageType.substr(start, end - start));
+        it != components.end()) {
+      return it->second;
+    }
+    start = end + 1;
+  }
+  return {};
+}
+
 bool sameOrientation(const DicomFrame& a, const DicomFrame& b) {
   for (int i = 0; i < 3; ++i) {
     if (std::abs(a.rowDirection[i] - b.rowDirection[i]) > kOrientationTolerance ||
@@ -60,7 +80,8 @@ bool sameStack(const DicomFrame& a, const DicomFrame& b) {
          std::abs(a.rowSpacing - b.rowSpacing) < 1e-4 &&
          std::abs(a.columnSpacing - b.columnSpacing) < 1e-4 && a.echoNumber == b.echoNumber &&
          std::abs(a.echoTime - b.echoTime) < 1e-3 && a.stackId == b.stackId &&
-         a.imageType == b.imageType && a.samplesPerPixel == b.samplesPerPixel;
+         imageComponent(a.imageType) == imageComponent(b.imageType) &&
+         a.samplesPerPixel == b.samplesPerPixel;
 }
 
 std::string describeDifference(const DicomFrame& a, const DicomFrame& b) {
@@ -72,7 +93,7 @@ std::string describeDifference(const DicomFrame& a, const DicomFrame& b) {
   }
   if (a.echoNumber != b.echoNumber || std::abs(a.echoTime - b.echoTime) >= 1e-3) return "echo";
   if (a.stackId != b.stackId) return "stack";
-  if (a.imageType != b.imageType) return "image type";
+  if (imageComponent(a.imageType) != imageComponent(b.imageType)) return "image component";
   return "samples per pixel";
 }
 
