@@ -154,18 +154,18 @@ TEST(DicomBadInput, TruncatedFileIsReportedByName) {
 TEST(DicomBadInput, MixedSeriesNeedAChoice) {
   TempDir dir;
   linkFiles(test::dataPath("seg_dcmqi/data/segmentations/ct-3slice"), dir.path());
-  linkFiles(test::dataPath("seg_highdicom_ct2/pydicom_dicomdirtests_CT2"), dir.path());
+  linkFiles(test::dataPath("seg_dcmqi/data/segmentations/23x38x3/image"), dir.path());
   linkFiles(test::dataPath("rtstruct_rtutils_ge_phantom/mock_data"), dir.path());
   const DicomScanResult scan = DicomFolderScanner::scan(dir.path());
   const auto images = scan.imageSeries();
   ASSERT_EQ(images.size(), 3u);
   std::multiset<std::size_t> counts;
   for (const DicomSeries* s : images) counts.insert(s->frames.size());
-  EXPECT_EQ(counts, (std::multiset<std::size_t>{3, 4, 2}));
+  EXPECT_EQ(counts, (std::multiset<std::size_t>{3, 3, 2}));
   const std::string message = runtimeErrorOf([&] { VolumeReader::read(dir.path()); });
   EXPECT_TRUE(mentionsAny(message, {"series", "stacks"}));
   for (const DicomSeries* s : images) {
-    if (s->frames.size() != 3) continue;
+    if (s->frames.front().rows != 512 || s->frames.size() != 3) continue;
     VolumeReader::Options options;
     options.seriesId = s->id;
     const Volume volume = VolumeReader::read(dir.path(), options);

@@ -4,6 +4,7 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <cmath>
 #include <cstdio>
 #include <map>
 #include <set>
@@ -236,27 +237,33 @@ TEST(DicomFolderScanner, NonParallelScoutsAreSplitByOrientation) {
   EXPECT_EQ(counts, (std::multiset<std::size_t>{2, 1, 1, 1}));
 }
 
-TEST(DicomFolderScanner, EnhancedFramesSplitByEchoAndImageType) {
+TEST(DicomFolderScanner, EnhancedFramesSplitByEchoAndComponent) {
   const fs::path file =
       test::dataPath("mr_philips_enhanced_multiframe/2001_WIP_fcMRI_Field_Mapping_e2_phMag.dcm");
   const DicomScanResult scan = DicomFolderScanner::scan(file);
-  // 212 frames: 2 echoes x (magnitude, phase) x 53 slices, as dcm2niix writes them.
+  // 212 frames: effective echo time 2.3 / 4.6 ms x frame type M / P x 53 slices (pydicom),
+  // written by dcm2niix as _e1, _e1_ph, _e2, _e2_ph.
   ASSERT_EQ(scan.imageSeries().size(), 4u);
-  std::set<std::pair<int, std::string>> kinds;
+  std::set<std::pair<double, std::string>> kinds;
+  std::map<double, int> stacksPerEchoTime;
   std::set<int> frameNumbers;
   for (const DicomSeries* s : scan.imageSeries()) {
     EXPECT_EQ(s->frames.size(), 53u) << s->id;
+    const DicomFrame& first = s->frames.front();
     for (const auto& f : s->frames) {
-      EXPECT_EQ(f.echoNumber, s->frames.front().echoNumber);
-      EXPECT_EQ(f.imageType, s->frames.front().imageType);
+      EXPECT_NEAR(f.echoTime, first.echoTime, 1e-6);
+      EXPECT_EQ(f.imageType, first.imageType);
       EXPECT_TRUE(frameNumbers.insert(f.frameNumber).second)
           << "frame " << f.frameNumber << " twice";
     }
-    kinds.insert({s->frames.front().echoNumber, s->frames.front().imageType});
+    kinds.insert({first.echoTime, first.imageType});
+    ++stacksPerEchoTime[std::round(first.echoTime * 10) / 10];
   }
   EXPECT_EQ(kinds.size(), 4u);
+  EXPECT_EQ(stacksPerEchoTime, (std::map<double, int>{{2.3, 2}, {4.6, 2}}));
   EXPECT_EQ(frameNumbers.size(), 212u);
   EXPECT_EQ(*frameNumbers.begin(), 1);
+  EXPECT_EQ(*frameNumbers.rbegin(), 212);
   expectSortedAlongNormal(scan);
 }
 

@@ -13,7 +13,8 @@ under test uses). When pydicom cannot decode a syntax (JPEG lossless, JPEG-LS) t
 decompressed with DCMTK's dcmdjpeg / dcmdjpls / dcmdrle into a temporary file. Stored values
 are masked to BitsStored and sign-extended here, so the reference does not depend on how a
 decoder treats the unused high bits. A file that cannot be read gets an "error" entry.
-Needs Debian's /usr/bin/python3 (pydicom, numpy).
+Siemens mosaics are split into one entry per tile ("mosaic_tile"), placed with nibabel.
+Needs Debian's /usr/bin/python3 (pydicom, numpy, nibabel).
 """
 
 import argparse
@@ -104,6 +105,52 @@ def default_samples(rows, columns):
     return list(dict.fromkeys(points))
 
 
+def mosaic_tiles(ds, shape):
+    """Siemens mosaic tiles as (row0, col0, rows, columns, ipp, iop, spacing), or None.
+
+    Geometry from nibabel's MosaicWrapper (CSA header: tile count, slice normal; position of
+    the first tile corrected from the mosaic corner), an implementation independent of ours."""
+    if "MOSAIC" not in [str(v).upper() for v in ds.get("ImageType", [])]:
+        return None
+    from nibabel.nicom import dicomwrappers
+    wrapper = dicomwrappers.wrapper_from_data(ds)
+    if not isinstance(wrapper, dicomwrappers.MosaicWrapper):
+        return None
+    per_row = int(wrapper.mosaic_size)
+    rows, columns = shape[0] // per_row, shape[1] // per_row
+    first = numpy.asarray(wrapper.image_position, dtype=float)
+    normal = numpy.asarray(wrapper.slice_normal, dtype=float)
+    step = float(wrapper.voxel_sizes[2])
+    iop, spacing = ds.get("ImageOrientationPatient"), ds.get("PixelSpacing")
+    return [((t // per_row) * rows, (t % per_row) * columns, rows, columns,
+             [float(v) for v in first + t * step * normal], iop, spacing)
+            for t in range(int(wrapper.n_mosaic))]
+
+
+def frame_entry(stored, frame_number, ipp, iop, spacing, slope, intercept, samples, tile=None):
+    slope = float(slope) if slope not in (None, "") else 1.0
+    intercept = float(intercept) if intercept not in (None, "") else 0.0
+    physical = stored.astype(numpy.float64) * slope + intercept
+    rows, columns = physical.shape
+    points = samples if samples else default_samples(rows, columns)
+    points = [(r, c) for r, c in points if 0 <= r < rows and 0 <= c < columns]
+    low = numpy.unravel_index(int(numpy.argmin(physical)), physical.shape)
+    high = numpy.unravel_index(int(numpy.argmax(physical)), physical.shape)
+    points += [(int(low[0]), int(low[1])), (int(high[0]), int(high[1]))]
+    frame = {
+        "frame_number": frame_number,
+        "ipp": floats(ipp),
+        "iop": floats(iop),
+        "pixel_spacing": floats(spacing),
+        "rescale_slope": slope,
+        "rescale_intercept": intercept,
+        "samples": [[int(r), int(c), float(physical[r, c])] for r, c in points],
+    }
+    if tile is not None:
+        frame["mosaic_tile"] = tile
+    return frame
+
+
 def describe(path, samples, work):
     ds = pydicom.dcmread(path, force=True)
     meta = getattr(ds, "file_meta", None)
@@ -130,6 +177,14 @@ def describe(path, samples, work):
         entry["error"] = str(error)
         return entry
     entry["decoded_by"] = how
+    tiles = mosaic_tiles(ds, stored.shape[1:])
+    if tiles is not None:
+        entry["mosaic"] = True
+        entry["frames"] = [frame_entry(stored[0][r0:r0 + rows, c0:c0 + columns], 0, ipp, iop,
+                                       spacing, ds.get("RescaleSlope"), ds.get("RescaleIntercept"),
+                                       samples, tile=t)
+                           for t, (r0, c0, rows, columns, ipp, iop, spacing) in enumerate(tiles)]
+        return entry
     shared = first_item(ds, "SharedFunctionalGroupsSequence")
     per_frames = ds.get("PerFrameFunctionalGroupsSequence")
     for index in range(stored.shape[0]):
@@ -152,24 +207,8 @@ def describe(path, samples, work):
             slope = ds.get("RescaleSlope")
         if intercept is None:
             intercept = ds.get("RescaleIntercept")
-        slope = float(slope) if slope not in (None, "") else 1.0
-        intercept = float(intercept) if intercept not in (None, "") else 0.0
-        physical = stored[index].astype(numpy.float64) * slope + intercept
-        rows, columns = physical.shape
-        points = samples if samples else default_samples(rows, columns)
-        points = [(r, c) for r, c in points if 0 <= r < rows and 0 <= c < columns]
-        low = numpy.unravel_index(int(numpy.argmin(physical)), physical.shape)
-        high = numpy.unravel_index(int(numpy.argmax(physical)), physical.shape)
-        points += [(int(low[0]), int(low[1])), (int(high[0]), int(high[1]))]
-        entry["frames"].append({
-            "frame_number": frame_number,
-            "ipp": floats(ipp),
-            "iop": floats(iop),
-            "pixel_spacing": floats(spacing),
-            "rescale_slope": slope,
-            "rescale_intercept": intercept,
-            "samples": [[int(r), int(c), float(physical[r, c])] for r, c in points],
-        })
+        entry["frames"].append(frame_entry(stored[index], frame_number, ipp, iop, spacing, slope,
+                                           intercept, samples))
     return entry
 
 
