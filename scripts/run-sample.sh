@@ -14,15 +14,25 @@ bash "$root/scripts/install-deps.sh"
 # The workstation (module/App) is built only when there is a display to show it on.
 gui=OFF
 [[ -n ${DISPLAY:-} && -d $root/module/App ]] && gui=ON
-cmake -S "$root" -B "$build" -G Ninja -DANNOTRACE_BUILD_GUI=$gui >/dev/null
-targets=(annotrace annotrace_make_phantom)
-[[ $gui == ON ]] && targets+=(annotrace-workstation)
-cmake --build "$build" -j2 --target "${targets[@]}"
+# Configure quietly (GDCM's package config warns about its absent command-line tools); show the
+# log only when configuring fails.
+log=$(mktemp)
+trap 'rm -f "$log"' EXIT
+cmake -S "$root" -B "$build" -G Ninja -DANNOTRACE_BUILD_GUI=$gui >"$log" 2>&1 || {
+  cat "$log" >&2
+  exit 1
+}
+if [[ $gui == ON ]]; then
+  cmake --build "$build" -j2  # everything, the workstation included
+else
+  cmake --build "$build" -j2 --target annotrace annotrace_make_phantom
+fi
 
 sample=$build/sample
 "$build/bin/annotrace_make_phantom" "$sample"
 dicom=$sample/DICOM
 
+# The workstation executable (module/App) is expected to be called annotrace-workstation.
 workstation=$(find "$build" -type f -name annotrace-workstation -perm -u+x -print -quit)
 if [[ $gui == ON && -n $workstation ]]; then
   echo "run-sample: opening the sample study in $workstation"
