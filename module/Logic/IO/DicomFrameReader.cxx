@@ -2,6 +2,7 @@
 
 #include <dcmtk/dcmdata/dcdeftag.h>
 #include <dcmtk/dcmdata/dcfilefo.h>
+#include <dcmtk/dcmdata/dcistrmf.h>
 #include <dcmtk/dcmdata/dcitem.h>
 #include <dcmtk/dcmdata/dcmetinf.h>
 #include <dcmtk/dcmdata/dcuid.h>
@@ -32,9 +33,14 @@ constexpr std::string_view kRtStructureSetStorage = "1.2.840.10008.5.1.4.1.1.481
 constexpr std::string_view kStructuredReportPrefix = "1.2.840.10008.5.1.4.1.1.88.";
 constexpr std::string_view kMediaStorageDirectory = "1.2.840.10008.1.3.10";
 
-void silenceDcmtkLogging() {
+void configureDcmtk() {
   static std::once_flag once;
-  std::call_once(once, [] { OFLog::configure(OFLogger::FATAL_LOG_LEVEL); });
+  std::call_once(once, [] {
+    OFLog::configure(OFLogger::FATAL_LOG_LEVEL);  // our messages travel in exceptions
+    // Some writers store attributes as UN (e.g. explicit_VR-UN.dcm): read them with their
+    // dictionary VR, as dcmdump +uc does.
+    dcmEnableUnknownVRConversion.set(OFTrue);
+  });
 }
 
 std::string trimmed(std::string s) {
@@ -206,18 +212,24 @@ std::vector<DicomFrame> expandMosaic(DcmItem& ds, const DicomFrame& mosaic) {
   const auto tiles = csa.numbers("NumberOfImagesInMosaic");
   if (tiles.empty() || tiles.front() < 1) return {};
   const auto tileCount = static_cast<unsigned>(tiles.front());
+  // Tiles fill a square grid; a mosaic whose size is not a multiple of the grid has padding
+  // after the last tile column and row (dcm2niix and nibabel round the tile size down too).
   const auto perRow = static_cast<unsigned>(std::ceil(std::sqrt(double(tileCount))));
-  if (perRow == 0 || mosaic.columns % perRow != 0 || mosaic.rows % perRow != 0) return {};
+  if (perRow == 0 || mosaic.columns < perRow || mosaic.rows < perRow) return {};
   const unsigned tileColumns = mosaic.columns / perRow, tileRows = mosaic.rows / perRow;
 
   Vec3 normal = mosaic.sliceNormal();
   if (const auto n = csa.numbers("SliceNormalVector"); n.size() == 3) {
     normal = normalized(Vec3{n[0], n[1], n[2]});
   }
+  // The shift to the first tile uses the unrounded tile size, as dcm2niix and nibabel do; it
+  // differs from the rounded one only for padded mosaics.
+  const double exactTileColumns = double(mosaic.columns) / perRow;
+  const double exactTileRows = double(mosaic.rows) / perRow;
   const Vec3 firstTile =
       mosaic.position +
-      (0.5 * (double(mosaic.columns) - tileColumns) * mosaic.columnSpacing) * mosaic.rowDirection +
-      (0.5 * (double(mosaic.rows) - tileRows) * mosaic.rowSpacing) * mosaic.columnDirection;
+      (0.5 * (mosaic.columns - exactTileColumns) * mosaic.columnSpacing) * mosaic.rowDirection +
+      (0.5 * (mosaic.rows - exactTileRows) * mosaic.rowSpacing) * mosaic.columnDirection;
   const double spacing = number(ds, DCM_SpacingBetweenSlices).value_or(mosaic.sliceThickness);
 
   std::vector<DicomFrame> frames;
@@ -249,13 +261,44 @@ std::string notDicom(const std::filesystem::path& file, const std::string& detai
   return file.string() + ": " + detail;
 }
 
+// Uncompressed pixel data must be wholly present: GDCM would read a truncated file without
+// complaint and pad it. The stream stopped right after the Pixel Data element's header.
+void checkNativePixelDataLength(const std::filesystem::path& file, DcmDataset& ds,
+                                const DicomFrame& frame, offile_off_t pixelDataStart) {
+  const DcmXfer xfer(ds.getOriginalXfer());
+  if (xfer.isEncapsulated() || xfer.getStreamCompression() != ESC_none) return;
+  const double frames = number(ds, DCM_NumberOfFrames).value_or(1);
+  const auto expected = static_cast<std::uintmax_t>(
+      double(frame.rows) * frame.columns * std::max(1.0, frames) * frame.samplesPerPixel *
+      (frame.bitsAllocated == 1 ? 1.0 / 8 : frame.bitsAllocated / 8.0));
+  std::error_code ec;
+  const std::uintmax_t size = std::filesystem::file_size(file, ec);
+  if (ec || pixelDataStart < 0) return;
+  const std::uintmax_t present =
+      size > std::uintmax_t(pixelDataStart) ? size - std::uintmax_t(pixelDataStart) : 0;
+  if (present < expected) {
+    throw std::runtime_error(file.string() + ": the pixel data is truncated (" +
+                             std::to_string(present) + " of " + std::to_string(expected) +
+                             " bytes present)");
+  }
+}
+
 }  // namespace
 
 DicomFileHeader DicomFrameReader::readHeader(const std::filesystem::path& file) {
-  silenceDcmtkLogging();
+  configureDcmtk();
   DcmFileFormat fileFormat;
-  const OFCondition status = fileFormat.loadFileUntilTag(
-      file.c_str(), EXS_Unknown, EGL_noChange, DCM_MaxReadLength, ERM_autoDetect, DCM_PixelData);
+  // Read through a stream of our own so that its position tells where the pixel data begins.
+  DcmInputFileStream stream(file.c_str());
+  OFCondition status = stream.status();
+  offile_off_t pixelDataStart = 0;
+  if (status.good()) {
+    fileFormat.transferInit();
+    status = fileFormat.readUntilTag(stream, EXS_Unknown, EGL_noChange, DCM_MaxReadLength,
+                                     DCM_PixelData);
+    fileFormat.transferEnd();
+    pixelDataStart = stream.tell();
+  }
   if (status.bad()) {
     throw std::runtime_error(
         notDicom(file, std::string("not a readable DICOM file (") + status.text() + ")"));
@@ -270,6 +313,9 @@ DicomFileHeader DicomFrameReader::readHeader(const std::filesystem::path& file) 
   if (header.sopClassUid.empty())
     header.sopClassUid = stringValue(meta, DCM_MediaStorageSOPClassUID);
   header.sopInstanceUid = stringValue(ds, DCM_SOPInstanceUID);
+  if (header.sopInstanceUid.empty()) {
+    header.sopInstanceUid = stringValue(meta, DCM_MediaStorageSOPInstanceUID);
+  }
   if (header.sopClassUid == kMediaStorageDirectory) {
     throw std::runtime_error(file.string() + ": a DICOMDIR (media index), not an image");
   }
@@ -312,6 +358,8 @@ DicomFileHeader DicomFrameReader::readHeader(const std::filesystem::path& file) 
   applyPixelMeasures(ds, base);
   applyRescale(ds, base);
   applyWindow(ds, base);
+
+  checkNativePixelDataLength(file, ds, base, pixelDataStart);
 
   if (imageType.find("MOSAIC") != std::string::npos) {
     if (auto tiles = expandMosaic(ds, base); !tiles.empty()) {
