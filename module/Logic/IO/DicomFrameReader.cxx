@@ -247,18 +247,26 @@ std::vector<DicomFrame> expandMosaic(DcmItem& ds, const DicomFrame& mosaic) {
   return frames;
 }
 
-bool isGzip(const std::filesystem::path& file) {
+// The first bytes of a file, to tell what a file DCMTK could not parse actually is.
+std::string fileStart(const std::filesystem::path& file, std::size_t count) {
   std::ifstream in(file, std::ios::binary);
-  char magic[2] = {0, 0};
-  in.read(magic, 2);
-  return in.gcount() == 2 && magic[0] == '\x1f' && magic[1] == '\x8b';
+  std::string bytes(count, '\0');
+  in.read(bytes.data(), static_cast<std::streamsize>(count));
+  bytes.resize(static_cast<std::size_t>(in.gcount()));
+  return bytes;
 }
 
 std::string notDicom(const std::filesystem::path& file, const std::string& detail) {
   std::error_code ec;
   if (std::filesystem::file_size(file, ec) == 0 && !ec) return file.string() + ": empty file";
-  if (isGzip(file)) return file.string() + ": a gzip-compressed file; decompress it first";
-  return file.string() + ": " + detail;
+  const std::string start = fileStart(file, 132);
+  if (start.size() >= 2 && start[0] == '\x1f' && start[1] == '\x8b') {
+    return file.string() + ": a gzip-compressed file; decompress it first";
+  }
+  if (start.size() == 132 && start.compare(128, 4, "DICM") == 0) {
+    return file.string() + ": a damaged DICOM file (" + detail + ")";
+  }
+  return file.string() + ": not a DICOM file (" + detail + ")";
 }
 
 // Uncompressed pixel data must be wholly present: GDCM would read a truncated file without
@@ -300,8 +308,7 @@ DicomFileHeader DicomFrameReader::readHeader(const std::filesystem::path& file) 
     pixelDataStart = stream.tell();
   }
   if (status.bad()) {
-    throw std::runtime_error(
-        notDicom(file, std::string("not a readable DICOM file (") + status.text() + ")"));
+    throw std::runtime_error(notDicom(file, status.text()));
   }
   DcmDataset& ds = *fileFormat.getDataset();
   DcmMetaInfo& meta = *fileFormat.getMetaInfo();
@@ -322,7 +329,7 @@ DicomFileHeader DicomFrameReader::readHeader(const std::filesystem::path& file) 
   const unsigned rows = static_cast<unsigned>(number(ds, DCM_Rows).value_or(0));
   const unsigned columns = static_cast<unsigned>(number(ds, DCM_Columns).value_or(0));
   if (header.sopClassUid.empty() && header.identity.seriesInstanceUid.empty() && rows == 0) {
-    throw std::runtime_error(notDicom(file, "not a DICOM file (no SOP Class, Series or image)"));
+    throw std::runtime_error(notDicom(file, "no SOP Class, Series or image"));
   }
   std::string transferSyntax = stringValue(meta, DCM_TransferSyntaxUID);
   if (transferSyntax.empty()) transferSyntax = DcmXfer(ds.getOriginalXfer()).getXferID();
