@@ -19,7 +19,11 @@ if [[ ! -f $data/INDEX.md ]]; then
 fi
 
 cmake_args=(-G Ninja -DANNOTRACE_DATA="$(cd "$data" && pwd)")
-[[ -n ${ANNOTRACE_SANITIZE:-} ]] && cmake_args+=(-DANNOTRACE_SANITIZE="$ANNOTRACE_SANITIZE")
+if [[ -n ${ANNOTRACE_SANITIZE:-} ]]; then
+  cmake_args+=(-DANNOTRACE_SANITIZE="$ANNOTRACE_SANITIZE")
+  # Leaks inside third-party libraries are not ours to fix (see scripts/lsan.supp).
+  export LSAN_OPTIONS=${LSAN_OPTIONS:-suppressions=$root/scripts/lsan.supp}
+fi
 
 start=$SECONDS
 rm -rf "$build"
