@@ -171,11 +171,11 @@ Volume makeObliqueVolume(bool asFloat) {
   const std::size_t n = g.voxelCount();
   VoxelBuffer voxels;
   if (asFloat) {
-    std::vector<float> v(n);
+    annotrace::VoxelVector<float> v(n);
     for (std::size_t i = 0; i < n; ++i) v[i] = static_cast<float>(std::sin(0.01 * i) * 1234.5678);
     voxels = std::move(v);
   } else {
-    std::vector<std::int16_t> v(n);
+    annotrace::VoxelVector<std::int16_t> v(n);
     for (std::size_t i = 0; i < n; ++i) v[i] = static_cast<std::int16_t>(int(i * 37 % 4001) - 1024);
     voxels = std::move(v);
   }

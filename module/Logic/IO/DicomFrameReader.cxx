@@ -271,17 +271,18 @@ std::string notDicom(const std::filesystem::path& file, const std::string& detai
 
 // Uncompressed pixel data must be wholly present: GDCM would read a truncated file without
 // complaint and pad it. The stream stopped right after the Pixel Data element's header.
-void checkNativePixelDataLength(const std::filesystem::path& file, DcmDataset& ds,
+// Returns true when the pixel data is uncompressed little endian (readable in place).
+bool checkNativePixelDataLength(const std::filesystem::path& file, DcmDataset& ds,
                                 const DicomFrame& frame, offile_off_t pixelDataStart) {
   const DcmXfer xfer(ds.getOriginalXfer());
-  if (xfer.isEncapsulated() || xfer.getStreamCompression() != ESC_none) return;
+  if (xfer.isEncapsulated() || xfer.getStreamCompression() != ESC_none) return false;
   const double frames = number(ds, DCM_NumberOfFrames).value_or(1);
   const auto expected = static_cast<std::uintmax_t>(
       double(frame.rows) * frame.columns * std::max(1.0, frames) * frame.samplesPerPixel *
       (frame.bitsAllocated == 1 ? 1.0 / 8 : frame.bitsAllocated / 8.0));
   std::error_code ec;
   const std::uintmax_t size = std::filesystem::file_size(file, ec);
-  if (ec || pixelDataStart < 0) return;
+  if (ec || pixelDataStart <= 0) return false;
   const std::uintmax_t present =
       size > std::uintmax_t(pixelDataStart) ? size - std::uintmax_t(pixelDataStart) : 0;
   if (present < expected) {
@@ -289,6 +290,7 @@ void checkNativePixelDataLength(const std::filesystem::path& file, DcmDataset& d
                              std::to_string(present) + " of " + std::to_string(expected) +
                              " bytes present)");
   }
+  return xfer.isLittleEndian();
 }
 
 }  // namespace
@@ -366,7 +368,9 @@ DicomFileHeader DicomFrameReader::readHeader(const std::filesystem::path& file) 
   applyRescale(ds, base);
   applyWindow(ds, base);
 
-  checkNativePixelDataLength(file, ds, base, pixelDataStart);
+  if (checkNativePixelDataLength(file, ds, base, pixelDataStart)) {
+    base.pixelDataOffset = static_cast<std::uint64_t>(pixelDataStart);
+  }
 
   if (imageType.find("MOSAIC") != std::string::npos) {
     if (auto tiles = expandMosaic(ds, base); !tiles.empty()) {

@@ -1,6 +1,7 @@
 #pragma once
 
 #include <cstddef>
+#include <cstdint>
 #include <filesystem>
 #include <optional>
 #include <string>
@@ -44,6 +45,9 @@ struct DicomFrame {
   int mosaicTile = -1;
   unsigned mosaicColumns = 0;
   unsigned mosaicRows = 0;
+  /// Byte offset of the frame data in the file when the pixel data is uncompressed little
+  /// endian (for direct reads); 0 when unknown or compressed.
+  std::uint64_t pixelDataOffset = 0;
   double rescaleSlope = 1;
   double rescaleIntercept = 0;
   std::vector<double> windowCenters;

@@ -57,7 +57,7 @@ struct SliceSampler {
 };
 
 template <typename T>
-std::vector<T> resampleTyped(const std::vector<T>& stack, unsigned columns, unsigned rows,
+VoxelVector<T> resampleTyped(const VoxelVector<T>& stack, unsigned columns, unsigned rows,
                              const SliceStackGeometry& geometry, double fill, unsigned threads,
                              const Progress* progress) {
   const ImageGeometry& grid = geometry.grid;
@@ -74,7 +74,7 @@ std::vector<T> resampleTyped(const std::vector<T>& stack, unsigned columns, unsi
                         snapped(dot(d, col) / grid.spacing[1]), fill});
   }
 
-  std::vector<T> out(grid.voxelCount());
+  VoxelVector<T> out(grid.voxelCount());
   std::atomic<std::size_t> done{0};
   parallelFor(grid.size[2], threads, progress, [&](std::size_t m) {
     const double z = double(m) * grid.spacing[2];

@@ -83,12 +83,12 @@ VoxelBuffer toStorage(std::span<const T> values, double slope = 1, double interc
     });
   }
   if (int16Exact) {
-    std::vector<std::int16_t> out(values.size());
+    VoxelVector<std::int16_t> out(values.size());
     std::transform(values.begin(), values.end(), out.begin(),
                    [&](T v) { return static_cast<std::int16_t>(physical(v)); });
     return out;
   }
-  std::vector<float> out(values.size());
+  VoxelVector<float> out(values.size());
   std::transform(values.begin(), values.end(), out.begin(),
                  [&](T v) { return static_cast<float>(physical(v)); });
   return out;

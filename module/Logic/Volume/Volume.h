@@ -9,6 +9,7 @@
 #include "Core/LoadWarning.h"
 #include "Volume/ImageGeometry.h"
 #include "Volume/SeriesIdentity.h"
+#include "Volume/VoxelAllocator.h"
 
 namespace annotrace {
 
@@ -29,7 +30,7 @@ struct SourceFrame {
 
 /// Voxel values in physical units (HU for CT), stored exactly in the smallest fitting type:
 /// int16 when every value is an integer in range, float otherwise.
-using VoxelBuffer = std::variant<std::vector<std::int16_t>, std::vector<float>>;
+using VoxelBuffer = std::variant<VoxelVector<std::int16_t>, VoxelVector<float>>;
 
 /// A scalar 3D image on an exact LPS grid with the identity of its source series.
 class Volume {
@@ -41,7 +42,7 @@ class Volume {
   void setGeometry(const ImageGeometry& geometry);  ///< size must keep the voxel count
   const VoxelBuffer& voxels() const { return voxels_; }
   VoxelBuffer& voxels() { return voxels_; }
-  bool isInt16() const { return std::holds_alternative<std::vector<std::int16_t>>(voxels_); }
+  bool isInt16() const { return std::holds_alternative<VoxelVector<std::int16_t>>(voxels_); }
 
   /// Physical value of one voxel (no bounds check beyond an assertion).
   double value(std::size_t i, std::size_t j, std::size_t k) const;
