@@ -10,6 +10,7 @@
 #include "ConvertCommand.h"
 #include "Core/Progress.h"
 #include "ExitCodes.h"
+#include "IO/VolumeReader.h"
 #include "InfoCommand.h"
 #include "SeriesCommand.h"
 
@@ -65,6 +66,9 @@ int main(int argc, char** argv) {
     return usageError("unknown command '" + command + "'");
   } catch (const UsageError& e) {
     return usageError(e.what());
+  } catch (const annotrace::AmbiguousSeriesError& e) {
+    std::cerr << "annotrace: " << e.what() << "\n";
+    return kExitUsageError;  // the user must name a series: a usage matter, not bad data
   } catch (const annotrace::OperationCancelled&) {
     std::cerr << "annotrace: cancelled; nothing was written.\n";
     return kExitCancelled;

@@ -65,7 +65,7 @@ Volume VolumeReader::read(const std::filesystem::path& path, const Options& opti
     throw std::runtime_error(path.string() + ": " + why);
   }
   if (candidates.size() > 1) {
-    throw std::runtime_error(
+    throw AmbiguousSeriesError(
         path.string() + " holds " + std::to_string(candidates.size()) +
         " image stacks; choose one with --series ID:" + listOfStacks(candidates));
   }

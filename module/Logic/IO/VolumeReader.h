@@ -1,6 +1,7 @@
 #pragma once
 
 #include <filesystem>
+#include <stdexcept>
 #include <string>
 
 #include "Core/Progress.h"
@@ -8,6 +9,12 @@
 #include "Volume/Volume.h"
 
 namespace annotrace {
+
+/// The input holds several image stacks and none was chosen; the message lists them.
+class AmbiguousSeriesError : public std::runtime_error {
+ public:
+  using std::runtime_error::runtime_error;
+};
 
 /// One front door for every input a user may name: a DICOM folder or file, or a NIfTI/NRRD file.
 class VolumeReader {
