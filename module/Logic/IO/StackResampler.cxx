@@ -36,14 +36,16 @@ struct SliceSampler {
   const T* pixels;
   unsigned columns, rows;
   double shiftU, shiftV;
-  double fill;
 
+  bool covers(std::size_t i, std::size_t j) const {
+    const double u = double(i) + shiftU, v = double(j) + shiftV;
+    return u >= -kSnap && v >= -kSnap && u <= columns - 1 + kSnap && v <= rows - 1 + kSnap;
+  }
+
+  /// Bilinear value at output column i, row j; call only where covers(i, j).
   double at(std::size_t i, std::size_t j) const {
-    const double u = double(i) + shiftU;
-    const double v = double(j) + shiftV;
-    if (u < -kSnap || v < -kSnap || u > columns - 1 + kSnap || v > rows - 1 + kSnap) return fill;
-    const double uc = std::clamp(u, 0.0, double(columns - 1));
-    const double vc = std::clamp(v, 0.0, double(rows - 1));
+    const double uc = std::clamp(double(i) + shiftU, 0.0, double(columns - 1));
+    const double vc = std::clamp(double(j) + shiftV, 0.0, double(rows - 1));
     const auto u0 = static_cast<unsigned>(uc), v0 = static_cast<unsigned>(vc);
     const unsigned u1 = std::min(u0 + 1, columns - 1), v1 = std::min(v0 + 1, rows - 1);
     const double fu = uc - u0, fv = vc - v0;
@@ -71,7 +73,7 @@ VoxelVector<T> resampleTyped(const VoxelVector<T>& stack, unsigned columns, unsi
     const Vec3 d = grid.origin - geometry.sliceOrigins[k];
     samplers.push_back({stack.data() + k * sliceSize, columns, rows,
                         snapped(dot(d, row) / grid.spacing[0]),
-                        snapped(dot(d, col) / grid.spacing[1]), fill});
+                        snapped(dot(d, col) / grid.spacing[1])});
   }
 
   VoxelVector<T> out(grid.voxelCount());
@@ -87,15 +89,21 @@ VoxelVector<T> resampleTyped(const VoxelVector<T>& stack, unsigned columns, unsi
     if (std::abs(z - positions[a]) < kSnap) t = 0;
     if (std::abs(z - positions[b]) < kSnap) t = 1;
     T* dst = out.data() + m * outSlice;
+    const SliceSampler<T>& sa = samplers[a];
+    const SliceSampler<T>& sb = samplers[b];
     for (std::size_t j = 0; j < grid.size[1]; ++j) {
       for (std::size_t i = 0; i < grid.size[0]; ++i) {
-        double v;
-        if (t == 0) {
-          v = samplers[a].at(i, j);
-        } else if (t == 1) {
-          v = samplers[b].at(i, j);
-        } else {
-          v = (1 - t) * samplers[a].at(i, j) + t * samplers[b].at(i, j);
+        // Where only one bracketing slice covers the point (the edges of a sheared stack), its
+        // value is used rather than a blend with the fill value.
+        const bool inA = t < 1 && sa.covers(i, j);
+        const bool inB = t > 0 && sb.covers(i, j);
+        double v = fill;
+        if (inA && inB) {
+          v = (1 - t) * sa.at(i, j) + t * sb.at(i, j);
+        } else if (inA) {
+          v = sa.at(i, j);
+        } else if (inB) {
+          v = sb.at(i, j);
         }
         dst[j * grid.size[0] + i] = castValue<T>(v);
       }
