@@ -53,7 +53,7 @@ std::string trimmed(std::string s) {
 std::string stringValue(DcmItem& item, const DcmTagKey& tag) {
   OFString value;
   if (item.findAndGetOFStringArray(tag, value).bad()) return {};
-  return trimmed(value.c_str());
+  return trimmed(std::string(value.data(), value.size()));
 }
 
 // All values of a numeric attribute (DS, IS, FD, FL, US, UL), in order.
