@@ -7,7 +7,9 @@ endif()
 
 add_library(annotrace_build_flags INTERFACE)
 target_compile_options(annotrace_build_flags INTERFACE
-  $<$<CXX_COMPILER_ID:GNU,Clang>:-Wall -Wextra -Wpedantic -Wno-unused-parameter>)
+  $<$<CXX_COMPILER_ID:GNU,Clang>:-Wall -Wextra -Wpedantic -Wno-unused-parameter
+    # C++20 designated initialisers may leave members at their defaults on purpose.
+    -Wno-missing-field-initializers>)
 
 if(ANNOTRACE_SANITIZE)
   foreach(sanitizer IN LISTS ANNOTRACE_SANITIZE)
