@@ -18,6 +18,7 @@
 #include <stdexcept>
 #include <string_view>
 
+#include "IO/PixelDataInspector.h"
 #include "IO/SiemensCsaHeader.h"
 
 // Headers are parsed with DCMTK rather than GDCM: DCMTK reports damaged input through status
@@ -269,28 +270,24 @@ std::string notDicom(const std::filesystem::path& file, const std::string& detai
   return file.string() + ": not a DICOM file (" + detail + ")";
 }
 
-// Uncompressed pixel data must be wholly present: GDCM would read a truncated file without
-// complaint and pad it. The stream stopped right after the Pixel Data element's header.
-// Returns true when the pixel data is uncompressed little endian (readable in place).
-bool checkNativePixelDataLength(const std::filesystem::path& file, DcmDataset& ds,
-                                const DicomFrame& frame, offile_off_t pixelDataStart) {
+// Checks the Pixel Data element, whose value starts where the header stream stopped, and
+// returns the byte offset of uncompressed data (readable in place), else 0.
+std::uint64_t inspectPixelData(const std::filesystem::path& file, DcmDataset& ds,
+                               const DicomFrame& frame, offile_off_t pixelDataStart) {
+  if (pixelDataStart <= 0) return 0;
+  const auto start = static_cast<std::uint64_t>(pixelDataStart);
   const DcmXfer xfer(ds.getOriginalXfer());
-  if (xfer.isEncapsulated() || xfer.getStreamCompression() != ESC_none) return false;
-  const double frames = number(ds, DCM_NumberOfFrames).value_or(1);
-  const auto expected = static_cast<std::uintmax_t>(
-      double(frame.rows) * frame.columns * std::max(1.0, frames) * frame.samplesPerPixel *
-      (frame.bitsAllocated == 1 ? 1.0 / 8 : frame.bitsAllocated / 8.0));
-  std::error_code ec;
-  const std::uintmax_t size = std::filesystem::file_size(file, ec);
-  if (ec || pixelDataStart <= 0) return false;
-  const std::uintmax_t present =
-      size > std::uintmax_t(pixelDataStart) ? size - std::uintmax_t(pixelDataStart) : 0;
-  if (present < expected) {
-    throw std::runtime_error(file.string() + ": the pixel data is truncated (" +
-                             std::to_string(present) + " of " + std::to_string(expected) +
-                             " bytes present)");
+  if (xfer.getStreamCompression() != ESC_none) return 0;  // deflated: offsets are not file offsets
+  if (xfer.isEncapsulated()) {
+    PixelDataInspector::checkEncapsulated(file, start);
+    return 0;
   }
-  return xfer.isLittleEndian();
+  const double frames = std::max(1.0, number(ds, DCM_NumberOfFrames).value_or(1));
+  const double bytesPerSample = frame.bitsAllocated == 1 ? 1.0 / 8 : frame.bitsAllocated / 8.0;
+  const auto expected = static_cast<std::uint64_t>(std::ceil(
+      double(frame.rows) * frame.columns * frames * frame.samplesPerPixel * bytesPerSample));
+  PixelDataInspector::checkNative(file, start, expected, xfer.isLittleEndian());
+  return start;
 }
 
 }  // namespace
@@ -368,9 +365,8 @@ DicomFileHeader DicomFrameReader::readHeader(const std::filesystem::path& file) 
   applyRescale(ds, base);
   applyWindow(ds, base);
 
-  if (checkNativePixelDataLength(file, ds, base, pixelDataStart)) {
-    base.pixelDataOffset = static_cast<std::uint64_t>(pixelDataStart);
-  }
+  base.pixelDataOffset = inspectPixelData(file, ds, base, pixelDataStart);
+  base.pixelDataBigEndian = DcmXfer(ds.getOriginalXfer()).isBigEndian();
 
   if (imageType.find("MOSAIC") != std::string::npos) {
     if (auto tiles = expandMosaic(ds, base); !tiles.empty()) {

@@ -73,7 +73,7 @@ void convert16ToInt16(const std::uint16_t* words, std::size_t count, unsigned bi
   if (lo < -32768 || hi > 32767) throw Int16Overflow();
 }
 
-bool isNativeLittleEndian16(const DicomFrame& f) {
+bool isNative16(const DicomFrame& f) {
   return f.pixelDataOffset > 0 && f.bitsAllocated == 16 && f.samplesPerPixel == 1 &&
          f.mosaicTile < 0;
 }
@@ -105,6 +105,9 @@ void decodeNative16(const std::filesystem::path& file, std::span<const DicomFram
     if (static_cast<std::size_t>(in.gcount()) != count * 2) {
       throw std::runtime_error(file.string() + ": the pixel data of frame " +
                                std::to_string(frameIndexOf(f) + 1) + " is truncated");
+    }
+    if (f.pixelDataBigEndian) {
+      for (std::size_t i = 0; i < count; ++i) raw[i] = std::uint16_t(raw[i] << 8 | raw[i] >> 8);
     }
     const bool integerRescale = f.rescaleSlope == std::round(f.rescaleSlope) &&
                                 f.rescaleIntercept == std::round(f.rescaleIntercept);
@@ -231,7 +234,7 @@ template <typename Out>
 void decodeAny(const std::filesystem::path& file, std::span<const DicomFrame> frames,
                std::span<const std::size_t> slices, Out* stack) {
   const bool native = std::all_of(slices.begin(), slices.end(),
-                                  [&](std::size_t s) { return isNativeLittleEndian16(frames[s]); });
+                                  [&](std::size_t s) { return isNative16(frames[s]); });
   if (native) {
     decodeNative16(file, frames, slices, stack);
   } else {

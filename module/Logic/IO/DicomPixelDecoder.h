@@ -19,7 +19,7 @@ class Int16Overflow : public std::exception {
 /// Decodes the frames one file holds into slices of a stack, in physical units
 /// (stored value, masked to Bits Stored and sign-extended, × slope + intercept).
 ///
-/// Uncompressed little-endian 16-bit frames are read straight from their byte offset (found by
+/// Uncompressed 16-bit frames are read straight from their byte offset (found by
 /// DicomFrameReader) into the destination and converted in place; everything else goes through
 /// GDCM, which decodes every transfer syntax it supports. Not thread-safe per call, but calls
 /// on different files may run concurrently.

@@ -45,9 +45,10 @@ struct DicomFrame {
   int mosaicTile = -1;
   unsigned mosaicColumns = 0;
   unsigned mosaicRows = 0;
-  /// Byte offset of the frame data in the file when the pixel data is uncompressed little
-  /// endian (for direct reads); 0 when unknown or compressed.
+  /// Byte offset of the pixel data in the file when it is uncompressed (for direct reads);
+  /// 0 when unknown, deflated or compressed.
   std::uint64_t pixelDataOffset = 0;
+  bool pixelDataBigEndian = false;  ///< uncompressed pixel data in Explicit VR Big Endian
   double rescaleSlope = 1;
   double rescaleIntercept = 0;
   std::vector<double> windowCenters;
