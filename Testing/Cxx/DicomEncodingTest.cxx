@@ -8,10 +8,7 @@
 namespace annotrace {
 namespace {
 
-using namespace dicomtest;
-namespace fs = std::filesystem;
-using nlohmann::json;
-using Code = LoadWarning::Code;
+using namespace dicomtest;  // checks, tolerances and the aliases fs, json and Code
 
 // One image in many encodings: each must decode to exactly what pydicom (with DCMTK's
 // decompressors) reads, and to the same voxels as the uncompressed file.
@@ -110,7 +107,9 @@ TEST(DicomPixelDecoding, TwelveBitStoredValuesAreMaskedAndSignExtended) {
       EXPECT_GE(low, 0);
       EXPECT_LE(high, 4095) << "bits above HighBit were not masked";
     }
-    if (std::string(name) == "12bitUnsigned_0x0F0F.dcm") EXPECT_EQ(high, 4095);
+    if (std::string(name) == "12bitUnsigned_0x0F0F.dcm") {
+      EXPECT_EQ(high, 4095);
+    }
   }
 }
 

@@ -9,10 +9,7 @@
 namespace annotrace {
 namespace {
 
-using namespace dicomtest;
-namespace fs = std::filesystem;
-using nlohmann::json;
-using Code = LoadWarning::Code;
+using namespace dicomtest;  // checks, tolerances and the aliases fs, json and Code
 
 struct ReferenceCase {
   std::string name;

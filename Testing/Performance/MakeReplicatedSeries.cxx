@@ -18,6 +18,8 @@
 #include <string>
 #include <vector>
 
+#include "DicomWriting.h"
+
 namespace fs = std::filesystem;
 
 namespace {
@@ -38,15 +40,10 @@ double readDouble(DcmDataset& ds, const DcmTagKey& tag, unsigned long index, con
   return value;
 }
 
-std::string newUid(const char* root) {
-  char uid[100];
-  return dcmGenerateUniqueIdentifier(uid, root);
-}
+using annotrace::tools::newUid;
 
 std::string formatDs(double v) {
-  char buffer[32];
-  std::snprintf(buffer, sizeof buffer, "%.6g", v);
-  return buffer;
+  return annotrace::tools::decimalString(v, 6);
 }
 
 }  // namespace

@@ -22,6 +22,8 @@
 #include <string_view>
 #include <vector>
 
+#include "DicomWriting.h"
+
 namespace fs = std::filesystem;
 
 namespace {
@@ -72,15 +74,10 @@ int huAt(double x, double y, double z) {
   return kAirHu;
 }
 
-std::string newUid(const char* root) {
-  char uid[100];
-  return dcmGenerateUniqueIdentifier(uid, root);
-}
+using annotrace::tools::newUid;
 
 std::string ds(double v) {
-  char buffer[32];
-  std::snprintf(buffer, sizeof buffer, "%.10g", v);
-  return buffer;
+  return annotrace::tools::decimalString(v, 10);
 }
 
 void put(DcmDataset& dataset, const DcmTagKey& tag, const std::string& value) {
