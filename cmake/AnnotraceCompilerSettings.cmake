@@ -22,3 +22,8 @@ if(ANNOTRACE_SANITIZE)
     -fsanitize=${sanitizer_list} -fno-omit-frame-pointer -fno-sanitize-recover=undefined)
   target_link_options(annotrace_build_flags INTERFACE -fsanitize=${sanitizer_list})
 endif()
+
+# Fuzzers need coverage instrumentation in the library code they exercise.
+if(ANNOTRACE_BUILD_FUZZERS)
+  target_compile_options(annotrace_build_flags INTERFACE -fsanitize=fuzzer-no-link)
+endif()

@@ -1,6 +1,7 @@
 #include "IO/DicomPixelDecoder.h"
 
 #include <gdcmImageReader.h>
+#include <gdcmTrace.h>
 #include <gdcmTransferSyntax.h>
 
 #include <algorithm>
@@ -137,6 +138,10 @@ template <typename Out>
 void decodeWithGdcm(const std::filesystem::path& file, std::span<const DicomFrame> frames,
                     std::span<const std::size_t> slices, Out* stack) {
   const std::string name = file.string();
+  // GDCM prints its own diagnostics to stderr; ours travel in the exceptions.
+  gdcm::Trace::WarningOff();
+  gdcm::Trace::ErrorOff();
+  gdcm::Trace::DebugOff();
   gdcm::ImageReader reader;
   reader.SetFileName(name.c_str());
   if (!reader.Read()) {

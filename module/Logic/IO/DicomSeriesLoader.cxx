@@ -1,7 +1,6 @@
 #include "IO/DicomSeriesLoader.h"
 
 #include <gdcmGlobal.h>
-#include <gdcmTrace.h>
 
 #include <algorithm>
 #include <atomic>
@@ -86,10 +85,6 @@ Volume DicomSeriesLoader::load(const DicomSeries& series, const DicomLoadOptions
                              " and resampling was turned off");
   }
   gdcm::Global::GetInstance();
-  // GDCM prints its own diagnostics to stderr; ours travel in exceptions and warnings.
-  gdcm::Trace::WarningOff();
-  gdcm::Trace::ErrorOff();
-  gdcm::Trace::DebugOff();
 
   VoxelBuffer stack;
   try {

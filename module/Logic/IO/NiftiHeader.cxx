@@ -139,7 +139,14 @@ NiftiHeader NiftiHeader::read(const std::filesystem::path& path) {
     h.datatype = f.get<std::int16_t>(70);
     h.bitpix = f.get<std::int16_t>(72);
     for (int i = 0; i < 8; ++i) h.pixdim[i] = f.get<float>(76 + 4 * i);
-    h.voxOffset = static_cast<std::int64_t>(f.get<float>(108));
+    // vox_offset is a float in NIfTI-1: reject NaN, infinities and negative values before the
+    // conversion (found by FuzzNiftiFile: converting NaN to an integer is undefined).
+    const float voxOffset = f.get<float>(108);
+    if (!std::isfinite(voxOffset) || voxOffset < 0 || voxOffset > 1e15f) {
+      throw std::runtime_error(path.string() +
+                               ": the header is damaged (vox_offset is not a valid byte offset)");
+    }
+    h.voxOffset = static_cast<std::int64_t>(voxOffset);
     h.sclSlope = f.get<float>(112);
     h.sclInter = f.get<float>(116);
     h.calMax = f.get<float>(124);
@@ -191,6 +198,15 @@ NiftiHeader NiftiHeader::read(const std::filesystem::path& path) {
       throw std::runtime_error(path.string() + ": invalid NIfTI header (dim[" + std::to_string(i) +
                                "] = " + std::to_string(h.dim[i]) + ")");
     }
+  }
+  // Damaged dimensions must not overflow the voxel counts computed from them (found by
+  // FuzzNiftiFile); 2^40 voxels is far beyond any image this program can hold.
+  double voxels = 1;
+  for (int i = 1; i < 8; ++i) voxels *= double(h.dim[i]);
+  if (voxels > std::ldexp(1.0, 40)) {
+    throw std::runtime_error(path.string() +
+                             ": the header is damaged (its dimensions multiply to " +
+                             std::to_string(voxels) + " voxels)");
   }
   if (h.voxOffset < sizeofHdr) h.voxOffset = sizeofHdr + 4;  // 352 / 544: header + extension flag
   return h;
