@@ -1,7 +1,5 @@
 #include "IO/DicomFolderScanner.h"
 
-#include <gdcmGlobal.h>
-
 #include <algorithm>
 #include <cmath>
 #include <map>
@@ -302,7 +300,6 @@ DicomScanResult DicomFolderScanner::scan(const fs::path& path, const Progress* p
 DicomScanResult DicomFolderScanner::scan(std::span<const fs::path> paths,
                                          const Progress* progress) {
   const std::vector<fs::path> files = collectFiles(paths);
-  gdcm::Global::GetInstance();  // initialise GDCM's dictionaries before the threads use them
 
   std::vector<std::optional<DicomFileHeader>> headers(files.size());
   std::vector<std::string> errors(files.size());

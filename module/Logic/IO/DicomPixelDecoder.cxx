@@ -1,5 +1,6 @@
 #include "IO/DicomPixelDecoder.h"
 
+#include <gdcmGlobal.h>
 #include <gdcmImageReader.h>
 #include <gdcmTrace.h>
 #include <gdcmTransferSyntax.h>
@@ -8,6 +9,7 @@
 #include <cmath>
 #include <fstream>
 #include <limits>
+#include <mutex>
 #include <stdexcept>
 #include <type_traits>
 #include <vector>
@@ -133,15 +135,24 @@ void decodeNative16(const std::filesystem::path& file, std::span<const DicomFram
   }
 }
 
+// Once per process, before decoders run on several threads: GDCM's dictionaries are built, and
+// its own diagnostics on stderr are turned off (ours travel in the exceptions).
+void configureGdcm() {
+  static std::once_flag once;
+  std::call_once(once, [] {
+    gdcm::Global::GetInstance();
+    gdcm::Trace::WarningOff();
+    gdcm::Trace::ErrorOff();
+    gdcm::Trace::DebugOff();
+  });
+}
+
 // Any transfer syntax GDCM supports: decode the whole pixel data, then convert each frame.
 template <typename Out>
 void decodeWithGdcm(const std::filesystem::path& file, std::span<const DicomFrame> frames,
                     std::span<const std::size_t> slices, Out* stack) {
   const std::string name = file.string();
-  // GDCM prints its own diagnostics to stderr; ours travel in the exceptions.
-  gdcm::Trace::WarningOff();
-  gdcm::Trace::ErrorOff();
-  gdcm::Trace::DebugOff();
+  configureGdcm();
   gdcm::ImageReader reader;
   reader.SetFileName(name.c_str());
   if (!reader.Read()) {

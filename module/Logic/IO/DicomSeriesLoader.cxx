@@ -1,7 +1,5 @@
 #include "IO/DicomSeriesLoader.h"
 
-#include <gdcmGlobal.h>
-
 #include <algorithm>
 #include <atomic>
 #include <cmath>
@@ -84,7 +82,6 @@ Volume DicomSeriesLoader::load(const DicomSeries& series, const DicomLoadOptions
                              (stackGeometry.sheared ? "sheared (gantry tilt)" : "unevenly spaced") +
                              " and resampling was turned off");
   }
-  gdcm::Global::GetInstance();
 
   VoxelBuffer stack;
   try {
