@@ -3,7 +3,6 @@
 #include <algorithm>
 #include <atomic>
 #include <cmath>
-#include <limits>
 #include <map>
 #include <stdexcept>
 
@@ -95,7 +94,6 @@ Volume DicomSeriesLoader::load(const DicomSeries& series, const DicomLoadOptions
     stack = decodeStack<float>(frames, options, progress);
   }
 
-  ImageGeometry acquired = stackGeometry.grid;
   VoxelBuffer voxels;
   if (stackGeometry.needsResampling()) {
     const double fill = std::visit(
@@ -109,7 +107,7 @@ Volume DicomSeriesLoader::load(const DicomSeries& series, const DicomLoadOptions
     voxels = std::move(stack);
   }
 
-  Volume volume(acquired, std::move(voxels));
+  Volume volume(stackGeometry.grid, std::move(voxels));
   volume.identity = series.identity;
   const DicomFrame& first = frames.front();
   volume.units = series.identity.modality == "CT" ? "HU" : "";
