@@ -210,7 +210,9 @@ TEST(DicomFolderScanner, SegmentationsAreListedNotStacked) {
   EXPECT_EQ(frameFileNames(*highdicom.imageSeries().front()),
             (std::set<std::string>{"ct_image.dcm"}));
   for (const auto& s : highdicom.series) {
-    if (s.frames.empty()) EXPECT_EQ(s.kind, DicomSeriesKind::Segmentation) << s.id;
+    if (s.frames.empty()) {
+      EXPECT_EQ(s.kind, DicomSeriesKind::Segmentation) << s.id;
+    }
   }
 }
 
