@@ -232,9 +232,8 @@ TEST(DicomFolderScanner, NonParallelScoutsAreSplitByOrientation) {
       EXPECT_NEAR(dot(f.rowDirection, s->frames.front().rowDirection), 1.0, 1e-4);
       EXPECT_NEAR(dot(f.columnDirection, s->frames.front().columnDirection), 1.0, 1e-4);
     }
-    EXPECT_TRUE(hasWarning(s->warnings, LoadWarning::Code::InconsistentOrientation) ||
-                hasWarning(s->warnings, LoadWarning::Code::SplitSeries))
-        << s->id;
+    EXPECT_TRUE(hasWarning(s->warnings, LoadWarning::Code::InconsistentOrientation)) << s->id;
+    EXPECT_TRUE(hasWarning(s->warnings, LoadWarning::Code::SplitSeries)) << s->id;
   }
   EXPECT_EQ(counts, (std::multiset<std::size_t>{2, 1, 1, 1}));
 }

@@ -228,6 +228,13 @@ std::vector<DicomSeries> splitIntoStacks(const SeriesGroup& group) {
   auto nextId = [&] {
     return result.empty() ? baseId : baseId + "." + std::to_string(result.size() + 1);
   };
+  std::size_t orientations = 0;
+  for (std::size_t a = 0; a < stacks.size(); ++a) {
+    const bool seen = std::any_of(stacks.begin(), stacks.begin() + a, [&](const auto& other) {
+      return sameOrientation(other.front(), stacks[a].front());
+    });
+    if (!seen) ++orientations;
+  }
   std::string splitReason;
   if (stacks.size() > 1) {
     std::sort(reasons.begin(), reasons.end());
@@ -268,6 +275,12 @@ std::vector<DicomSeries> splitIntoStacks(const SeriesGroup& group) {
         s.warnings.push_back(
             {LoadWarning::Code::SplitSeries, "the series mixes stacks of different " + splitReason +
                                                  "; each is listed on its own"});
+        if (std::find(reasons.begin(), reasons.end(), "orientation") != reasons.end()) {
+          s.warnings.push_back(
+              {LoadWarning::Code::InconsistentOrientation,
+               "the series holds frames in " + std::to_string(orientations) +
+                   " orientations (e.g. scouts or reformats); this stack has one"});
+        }
       }
       if (slabs.size() > 1) {
         s.splitReason = "a gap of more than ten slice spacings";
