@@ -21,8 +21,8 @@ class Int16Overflow : public std::exception {
 ///
 /// Uncompressed 16-bit frames are read straight from their byte offset (found by
 /// DicomFrameReader) into the destination and converted in place; everything else goes through
-/// GDCM, which decodes every transfer syntax it supports. Not thread-safe per call, but calls
-/// on different files may run concurrently.
+/// GDCM, which decodes every transfer syntax it supports. Calls on different files may run
+/// concurrently (the loader decodes one file per thread).
 class DicomPixelDecoder {
  public:
   /// `slices` index `frames`; frame frames[s] is written to stack[s * rows * columns, ...).
