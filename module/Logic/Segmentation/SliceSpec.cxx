@@ -1,0 +1,38 @@
+#include "Segmentation/SliceSpec.h"
+
+#include <algorithm>
+#include <numeric>
+
+#include "Segmentation/SliceMask.h"
+
+namespace annotrace {
+
+std::string_view orientationName(SliceOrientation orientation) {
+  switch (orientation) {
+    case SliceOrientation::Axial:
+      return "axial";
+    case SliceOrientation::Coronal:
+      return "coronal";
+    case SliceOrientation::Sagittal:
+      return "sagittal";
+  }
+  return "axial";
+}
+
+std::array<int, 3> SliceSpec::axes() const {
+  switch (orientation) {
+    case SliceOrientation::Axial:
+      return {0, 1, 2};
+    case SliceOrientation::Coronal:
+      return {0, 2, 1};
+    case SliceOrientation::Sagittal:
+      return {1, 2, 0};
+  }
+  return {0, 1, 2};
+}
+
+std::size_t SliceMask::count() const {
+  return static_cast<std::size_t>(std::count(pixels.begin(), pixels.end(), std::uint8_t{1}));
+}
+
+}  // namespace annotrace
