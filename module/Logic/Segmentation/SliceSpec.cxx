@@ -1,10 +1,5 @@
 #include "Segmentation/SliceSpec.h"
 
-#include <algorithm>
-#include <numeric>
-
-#include "Segmentation/SliceMask.h"
-
 namespace annotrace {
 
 std::string_view orientationName(SliceOrientation orientation) {
@@ -29,10 +24,6 @@ std::array<int, 3> SliceSpec::axes() const {
       return {1, 2, 0};
   }
   return {0, 1, 2};
-}
-
-std::size_t SliceMask::count() const {
-  return static_cast<std::size_t>(std::count(pixels.begin(), pixels.end(), std::uint8_t{1}));
 }
 
 }  // namespace annotrace
