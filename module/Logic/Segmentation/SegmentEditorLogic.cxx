@@ -1,0 +1,411 @@
+#include "Segmentation/SegmentEditorLogic.h"
+
+#include <cmath>
+#include <sstream>
+#include <stdexcept>
+
+#include "Segmentation/EditRegionBuilder.h"
+#include "Segmentation/SegmentJson.h"
+#include "Segmentation/SliceFloodFill.h"
+
+namespace annotrace {
+
+namespace {
+
+[[noreturn]] void bad(const std::string& message) {
+  throw std::invalid_argument(message);
+}
+
+std::string formatNumber(double value) {
+  std::ostringstream out;
+  out.precision(3);
+  out << value;
+  return out.str();
+}
+
+void checkSameGrid(const ImageGeometry& volume, const ImageGeometry& segmentation) {
+  bool same = volume.size == segmentation.size;
+  for (int a = 0; a < 3 && same; ++a) {
+    same = std::abs(volume.origin[a] - segmentation.origin[a]) < 1e-3 &&
+           std::abs(volume.spacing[a] - segmentation.spacing[a]) < 1e-4;
+    for (int b = 0; b < 3; ++b) {
+      same = same && std::abs(volume.direction[a][b] - segmentation.direction[a][b]) < 1e-4;
+    }
+  }
+  if (!same) {
+    bad("the segmentation's grid does not match the volume's (size, origin, spacing or "
+        "direction differ)");
+  }
+}
+
+bool erases(const EditOperation& op) {
+  switch (op.tool) {
+    case EditTool::Eraser:
+      return true;
+    case EditTool::Scissors:
+      return op.scissors == ScissorsAction::EraseInside ||
+             op.scissors == ScissorsAction::EraseOutside;
+    default:
+      return op.erase;
+  }
+}
+
+/// The target segment's pixels on one slice, as a full-slice mask.
+SliceMask segmentSlice(const SparseMask& mask, const SliceSpec& slice) {
+  const auto axes = slice.axes();
+  const auto& size = mask.size();
+  SliceMask out(size[axes[0]], size[axes[1]]);
+  std::array<std::size_t, 3> index{};
+  index[axes[2]] = slice.index;
+  for (std::size_t v = 0; v < out.height; ++v) {
+    index[axes[1]] = v;
+    for (std::size_t u = 0; u < out.width; ++u) {
+      index[axes[0]] = u;
+      if (mask.test(index[0], index[1], index[2])) out.pixels[v * out.width + u] = 1;
+    }
+  }
+  return out;
+}
+
+}  // namespace
+
+std::string editStepName(const EditOperation& op, std::string_view segmentName) {
+  const std::string on = " on " + std::string(segmentName);
+  switch (op.tool) {
+    case EditTool::Brush:
+    case EditTool::Eraser:
+      return std::string(op.tool == EditTool::Brush ? "Brush " : "Eraser ") +
+             formatNumber(op.radiusMm) + " mm" + (op.shape == BrushShape::Sphere ? " sphere" : "") +
+             on;
+    case EditTool::Polygon:
+      return std::string(op.erase ? "Polygon erase" : "Polygon") + on;
+    case EditTool::Freehand:
+      return std::string(op.erase ? "Freehand erase" : "Freehand") + on;
+    case EditTool::Scissors: {
+      static constexpr const char* kAction[] = {"fill inside", "erase inside", "fill outside",
+                                                "erase outside"};
+      std::string name = "Scissors " + std::string(kAction[static_cast<int>(op.scissors)]) + on;
+      if (op.wholeVolume)
+        name += " (all slices)";
+      else if (op.slab && op.slab->first != op.slab->second) {
+        name += " (slices " + std::to_string(op.slab->first) + "-" +
+                std::to_string(op.slab->second) + ")";
+      }
+      return name;
+    }
+    case EditTool::Fill:
+      return (op.fill == FillMode::Holes ? "Fill holes" : op.erase ? "Erase island" : "Fill") + on;
+    case EditTool::AddSegment:
+      return "Add segment " + std::string(segmentName);
+    case EditTool::RemoveSegment:
+      return "Remove segment " + std::string(segmentName);
+    case EditTool::UpdateSegment:
+      return "Edit segment " + std::string(segmentName);
+    case EditTool::Undo:
+      return "Undo";
+    case EditTool::Redo:
+      return "Redo";
+  }
+  return "Edit";
+}
+
+SegmentEditorLogic::SegmentEditorLogic(const Volume& source, Segmentation segmentation,
+                                       UndoHistory history, nlohmann::json operationLog)
+    : source_(&source),
+      segmentation_(std::move(segmentation)),
+      history_(std::move(history)),
+      log_(std::move(operationLog)) {
+  checkSameGrid(source.geometry(), segmentation_.geometry());
+  if (!log_.is_array()) log_ = nlohmann::json::array();
+}
+
+const Segment& SegmentEditorLogic::targetSegment(const std::string& name, bool forEditing) const {
+  const Segment* segment = segmentation_.findSegmentByName(name);
+  if (!segment) bad("no segment named \"" + name + "\"");
+  if (forEditing && segment->locked) bad("segment \"" + segment->name + "\" is locked");
+  return *segment;
+}
+
+EditResult SegmentEditorLogic::apply(const EditOperation& op, const Progress* progress) {
+  switch (op.tool) {
+    case EditTool::Undo:
+      return undo();
+    case EditTool::Redo:
+      return redo();
+    case EditTool::AddSegment:
+      return addSegment(op);
+    case EditTool::RemoveSegment:
+      return removeSegment(op);
+    case EditTool::UpdateSegment:
+      return updateSegment(op);
+    default:
+      break;
+  }
+  const Segment target = targetSegment(op.segment, true);
+  EditOperation resolved = op;
+  if (!resolved.slice) {
+    resolved.slice = EditRegionBuilder::nearestSlice(segmentation_.geometry(), op.plane, op.points);
+  }
+  const EditRegion region = regionFor(resolved, target);
+  UndoStep step = paint(region, target, erases(resolved), resolved.constraints, progress);
+  step.name = editStepName(resolved, target.name);
+  return commit(std::move(step), resolved);
+}
+
+EditRegion SegmentEditorLogic::regionFor(const EditOperation& op, const Segment& target) const {
+  const ImageGeometry& grid = segmentation_.geometry();
+  const SliceSpec slice{op.plane, *op.slice};
+  switch (op.tool) {
+    case EditTool::Polygon:
+    case EditTool::Freehand:
+      return EditRegionBuilder::polygon(grid, slice, op.points);
+    case EditTool::Brush:
+    case EditTool::Eraser:
+      return EditRegionBuilder::brushStroke(grid, slice, op.points, op.radiusMm, op.shape);
+    case EditTool::Scissors: {
+      const int fixedAxis = slice.axes()[2];
+      std::size_t first = slice.index, last = slice.index;
+      if (op.wholeVolume) {
+        first = 0;
+        last = grid.size[fixedAxis] - 1;
+      } else if (op.slab) {
+        first = op.slab->first;
+        last = op.slab->second;
+      }
+      const bool inside =
+          op.scissors == ScissorsAction::FillInside || op.scissors == ScissorsAction::EraseInside;
+      return EditRegionBuilder::scissors(grid, slice, op.points, inside, first, last);
+    }
+    case EditTool::Fill: {
+      const auto axes = slice.axes();
+      if (slice.index >= grid.size[axes[2]]) {
+        bad("slice " + std::to_string(slice.index) + " is outside the " +
+            std::string(orientationName(slice.orientation)) + " range");
+      }
+      const SliceMask current = segmentSlice(segmentation_.mask(target.id), slice);
+      EditRegion region;
+      region.orientation = slice.orientation;
+      if (op.fill == FillMode::Holes) {
+        region.slices.push_back(
+            EditRegionBuilder::cropped(slice.index, SliceFloodFill::holes(current)));
+        return region;
+      }
+      const Vec3 seed = grid.worldToIndex(op.points.front());
+      const double u = std::round(seed[axes[0]]), v = std::round(seed[axes[1]]);
+      if (u < 0 || v < 0 || u >= double(current.width) || v >= double(current.height)) {
+        bad("the fill seed lies outside the slice");
+      }
+      const auto su = static_cast<std::size_t>(u), sv = static_cast<std::size_t>(v);
+      SliceMask domain = current;
+      if (!op.erase) {
+        for (std::uint8_t& p : domain.pixels) p = p ? 0 : 1;
+      } else if (!current.at(su, sv)) {
+        bad("the seed of \"erase island\" is not on segment \"" + target.name + "\"");
+      }
+      bool reachesBorder = false;
+      const SliceMask filled = SliceFloodFill::connectedRegion(domain, su, sv, reachesBorder);
+      if (!op.erase && reachesBorder) {
+        bad("fill: the region at the seed is not enclosed by segment \"" + target.name + "\" on " +
+            std::string(orientationName(slice.orientation)) + " slice " +
+            std::to_string(slice.index) + " (it reaches the edge of the slice)");
+      }
+      region.slices.push_back(EditRegionBuilder::cropped(slice.index, filled));
+      return region;
+    }
+    default:
+      bad("not a drawing tool");
+  }
+}
+
+UndoStep SegmentEditorLogic::paint(const EditRegion& region, const Segment& target, bool erase,
+                                   const EditConstraints& constraints, const Progress* progress) {
+  const ImageGeometry& grid = segmentation_.geometry();
+  const auto axes = SliceSpec{region.orientation, 0}.axes();
+  SparseMask& targetMask = segmentation_.mask(target.id);
+
+  const SparseMask* inside = nullptr;
+  if (constraints.editableArea.kind == EditableArea::Kind::InsideSegment) {
+    inside = &segmentation_.mask(targetSegment(constraints.editableArea.segment, false).id);
+  }
+  // "Outside all segments" means outside every other segment: the target's own voxels stay
+  // editable so an eraser still works under that setting.
+  std::vector<const SparseMask*> blockers;
+  std::vector<SparseMask*> overwritten;
+  std::vector<FlipRecorder> overwrittenFlips;
+  for (std::size_t p = 0; p < segmentation_.segmentCount(); ++p) {
+    const Segment& other = segmentation_.segmentAt(p);
+    if (other.id == target.id) continue;
+    if (constraints.editableArea.kind == EditableArea::Kind::OutsideAllSegments) {
+      blockers.push_back(&segmentation_.maskAt(p));
+    }
+    if (!erase && constraints.overlap == OverlapPolicy::Overwrite && !other.locked) {
+      overwritten.push_back(&segmentation_.mask(other.id));
+      overwrittenFlips.emplace_back(other.id, axes[0], grid.size);
+    }
+  }
+  FlipRecorder targetFlips(target.id, axes[0], grid.size);
+  const std::optional<IntensityRange> range = constraints.intensityRange;
+
+  auto takeStep = [&] {
+    UndoStep step;
+    if (!targetFlips.empty()) step.flips.push_back(targetFlips.take());
+    for (FlipRecorder& r : overwrittenFlips) {
+      if (!r.empty()) step.flips.push_back(r.take());
+    }
+    return step;
+  };
+
+  try {
+    source_->visitVoxels([&](auto voxels) {
+      std::array<std::size_t, 3> index{};
+      const std::size_t sliceCount = region.slices.size();
+      for (std::size_t s = 0; s < sliceCount; ++s) {
+        const EditRegion::Slice& slice = region.slices[s];
+        if (progress) {
+          progress->throwIfCancelled();
+          if (sliceCount > 16 && s % 16 == 0) {
+            progress->report("editing", static_cast<double>(s) / double(sliceCount));
+          }
+        }
+        const SliceMask& mask = *slice.mask;
+        index[axes[2]] = slice.index;
+        for (std::size_t v = 0; v < mask.height; ++v) {
+          index[axes[1]] = slice.v0 + v;
+          const std::uint8_t* row = mask.pixels.data() + v * mask.width;
+          for (std::size_t u = 0; u < mask.width; ++u) {
+            if (!row[u]) continue;
+            index[axes[0]] = slice.u0 + u;
+            const auto [i, j, k] = index;
+            // Erasing a voxel the target does not hold changes nothing: skip it first.
+            if (erase && !targetMask.test(i, j, k)) continue;
+            if (!erase && targetMask.test(i, j, k) && overwritten.empty()) continue;
+            const std::size_t linear = grid.linearIndex(i, j, k);
+            if (range) {
+              const double value = static_cast<double>(voxels[linear]);
+              if (value < range->min || value > range->max) continue;
+            }
+            if (inside && !inside->test(i, j, k)) continue;
+            bool blocked = false;
+            for (const SparseMask* b : blockers) {
+              if (b->test(i, j, k)) {
+                blocked = true;
+                break;
+              }
+            }
+            if (blocked) continue;
+            if (targetMask.assign(i, j, k, !erase)) targetFlips.add(linear);
+            for (std::size_t o = 0; o < overwritten.size(); ++o) {
+              if (overwritten[o]->assign(i, j, k, false)) overwrittenFlips[o].add(linear);
+            }
+          }
+        }
+      }
+    });
+  } catch (...) {
+    // Cancelled or failed half-way: put back what was changed so far.
+    takeStep().applyBackward(segmentation_);
+    throw;
+  }
+  return takeStep();
+}
+
+EditResult SegmentEditorLogic::commit(UndoStep step, const EditOperation& op) {
+  EditResult result;
+  if (step.empty()) return result;  // a no-op leaves no step and no log entry
+  result.changed = true;
+  result.stepName = step.name;
+  result.changedVoxels = step.changedVoxels();
+  step.operation = op.toJson();
+  log_.push_back(step.operation);
+  history_.push(std::move(step));
+  return result;
+}
+
+EditResult SegmentEditorLogic::undo() {
+  if (!history_.canUndo()) bad("nothing to undo");
+  EditResult result;
+  result.changedVoxels = history_.undoSteps().back().changedVoxels();
+  result.stepName = history_.undo(segmentation_);
+  result.changed = true;
+  log_.push_back({{"tool", "undo"}});
+  return result;
+}
+
+EditResult SegmentEditorLogic::redo() {
+  if (!history_.canRedo()) bad("nothing to redo");
+  EditResult result;
+  result.changedVoxels = history_.redoSteps().back().changedVoxels();
+  result.stepName = history_.redo(segmentation_);
+  result.changed = true;
+  log_.push_back({{"tool", "redo"}});
+  return result;
+}
+
+namespace {
+
+/// Applies "terminology_name" and the other members of an add/update request.
+void fillSegment(const nlohmann::json& fields, Segment& segment,
+                 const SegmentEditorLogic::TerminologyLookup& lookup) {
+  nlohmann::json members = fields;
+  if (members.contains("terminology_name")) {
+    if (!members.at("terminology_name").is_string()) bad("\"terminology_name\" must be a string");
+    const std::string name = members.at("terminology_name").get<std::string>();
+    if (!lookup || !lookup(name, segment)) {
+      bad("\"" + name + "\" is not in the terminology catalog");
+    }
+    members.erase("terminology_name");
+  }
+  updateSegmentFromJson(members, segment);
+}
+
+}  // namespace
+
+EditResult SegmentEditorLogic::addSegment(const EditOperation& op) {
+  Segment segment;
+  segment.labelValue = 0;  // the smallest free value unless the request names one
+  fillSegment(op.segmentFields, segment, terminology_);
+  segment.id = 0;  // ids are the segmentation's to give
+  const Segment& added = segmentation_.addSegment(segment);
+  UndoStep step;
+  step.name = editStepName(op, added.name);
+  step.tableChanges.push_back({std::nullopt, added, segmentation_.segmentCount() - 1});
+  EditOperation logged = op;
+  logged.segmentFields = segmentToJson(added);
+  logged.segmentFields.erase("id");
+  return commit(std::move(step), logged);
+}
+
+EditResult SegmentEditorLogic::removeSegment(const EditOperation& op) {
+  const Segment target = targetSegment(op.segment, true);
+  const SparseMask& mask = segmentation_.mask(target.id);
+  const ImageGeometry& grid = segmentation_.geometry();
+  UndoStep step;
+  step.name = editStepName(op, target.name);
+  if (!mask.empty()) {
+    SegmentFlips flips;
+    flips.segment = target.id;
+    mask.forEachRun([&](std::size_t i, std::size_t j, std::size_t k, std::size_t length) {
+      flips.runs.push_back(SegmentFlips::pack(grid.linearIndex(i, j, k), length));
+    });
+    step.flips.push_back(std::move(flips));
+  }
+  step.tableChanges.push_back({target, std::nullopt, segmentation_.positionOf(target.id)});
+  step.applyForward(segmentation_);
+  return commit(std::move(step), op);
+}
+
+EditResult SegmentEditorLogic::updateSegment(const EditOperation& op) {
+  const Segment before = targetSegment(op.segment, false);
+  Segment after = before;
+  fillSegment(op.segmentFields, after, terminology_);
+  if (after.id != before.id) bad("a segment's id cannot be changed");
+  if (after == before) return {};
+  segmentation_.updateSegment(after);
+  UndoStep step;
+  step.name = after.name != before.name ? "Rename segment " + before.name + " to " + after.name
+                                        : editStepName(op, before.name);
+  step.tableChanges.push_back({before, after, segmentation_.positionOf(before.id)});
+  return commit(std::move(step), op);
+}
+
+}  // namespace annotrace

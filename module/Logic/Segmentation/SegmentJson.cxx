@@ -1,0 +1,158 @@
+#include "Segmentation/SegmentJson.h"
+
+#include <stdexcept>
+#include <string>
+
+namespace annotrace {
+
+namespace {
+
+using nlohmann::json;
+
+const json& member(const json& object, const char* name, json::value_t type, const char* what) {
+  const json& value = object.at(name);
+  const bool numberOk =
+      type == json::value_t::number_unsigned &&
+      (value.is_number_unsigned() || (value.is_number_integer() && value.get<long long>() >= 0));
+  if (value.type() != type && !numberOk) {
+    throw std::invalid_argument(std::string("\"") + name + "\" must be " + what);
+  }
+  return value;
+}
+
+void requireObject(const json& value, const char* what) {
+  if (!value.is_object()) throw std::invalid_argument(std::string(what) + " must be an object");
+}
+
+}  // namespace
+
+std::string_view segmentStatusName(SegmentStatus status) {
+  switch (status) {
+    case SegmentStatus::NotStarted:
+      return "not_started";
+    case SegmentStatus::InProgress:
+      return "in_progress";
+    case SegmentStatus::Completed:
+      return "completed";
+    case SegmentStatus::Flagged:
+      return "flagged";
+  }
+  return "not_started";
+}
+
+std::optional<SegmentStatus> segmentStatusFromName(std::string_view name) {
+  for (SegmentStatus status : {SegmentStatus::NotStarted, SegmentStatus::InProgress,
+                               SegmentStatus::Completed, SegmentStatus::Flagged}) {
+    if (segmentStatusName(status) == name) return status;
+  }
+  return std::nullopt;
+}
+
+json conceptToJson(const CodedConcept& coded) {
+  return {{"value", coded.value}, {"scheme", coded.scheme}, {"meaning", coded.meaning}};
+}
+
+CodedConcept conceptFromJson(const json& object) {
+  requireObject(object, "a coded coded");
+  CodedConcept coded;
+  if (object.contains("value")) {
+    coded.value = member(object, "value", json::value_t::string, "a string").get<std::string>();
+  }
+  if (object.contains("scheme")) {
+    coded.scheme = member(object, "scheme", json::value_t::string, "a string").get<std::string>();
+  }
+  if (object.contains("meaning")) {
+    coded.meaning = member(object, "meaning", json::value_t::string, "a string").get<std::string>();
+  }
+  if (!coded.value.empty() && coded.scheme.empty()) {
+    throw std::invalid_argument("coded coded " + coded.value + " has no \"scheme\"");
+  }
+  return coded;
+}
+
+json terminologyToJson(const SegmentTerminology& t) {
+  json out = json::object();
+  auto put = [&](const char* name, const CodedConcept& c) {
+    if (!c.empty()) out[name] = conceptToJson(c);
+  };
+  put("category", t.category);
+  put("type", t.type);
+  put("type_modifier", t.typeModifier);
+  put("anatomic_region", t.anatomicRegion);
+  put("anatomic_region_modifier", t.anatomicRegionModifier);
+  return out;
+}
+
+SegmentTerminology terminologyFromJson(const json& object) {
+  requireObject(object, "\"terminology\"");
+  SegmentTerminology t;
+  auto get = [&](const char* name, CodedConcept& c) {
+    if (object.contains(name)) c = conceptFromJson(object.at(name));
+  };
+  get("category", t.category);
+  get("type", t.type);
+  get("type_modifier", t.typeModifier);
+  get("anatomic_region", t.anatomicRegion);
+  get("anatomic_region_modifier", t.anatomicRegionModifier);
+  return t;
+}
+
+json segmentToJson(const Segment& s) {
+  return {{"id", s.id},
+          {"name", s.name},
+          {"color", {s.color[0], s.color[1], s.color[2]}},
+          {"label_value", s.labelValue},
+          {"terminology", terminologyToJson(s.terminology)},
+          {"status", std::string(segmentStatusName(s.status))},
+          {"locked", s.locked},
+          {"visible", s.visible}};
+}
+
+void updateSegmentFromJson(const json& object, Segment& s) {
+  requireObject(object, "a segment");
+  if (object.contains("id")) {
+    s.id = member(object, "id", json::value_t::number_unsigned, "a non-negative integer")
+               .get<SegmentId>();
+  }
+  if (object.contains("name")) {
+    s.name = member(object, "name", json::value_t::string, "a string").get<std::string>();
+  }
+  if (object.contains("color")) {
+    const json& c = object.at("color");
+    if (!c.is_array() || c.size() != 3) {
+      throw std::invalid_argument("\"color\" must be three integers 0..255");
+    }
+    for (std::size_t n = 0; n < 3; ++n) {
+      if (!c[n].is_number_integer() || c[n].get<long long>() < 0 || c[n].get<long long>() > 255) {
+        throw std::invalid_argument("\"color\" must be three integers 0..255");
+      }
+      s.color[n] = static_cast<std::uint8_t>(c[n].get<int>());
+    }
+  }
+  if (object.contains("label_value")) {
+    const json& v = object.at("label_value");
+    if (!v.is_number_integer() || v.get<long long>() < 0 || v.get<long long>() > 65535) {
+      throw std::invalid_argument("\"label_value\" must be an integer 1..65535");
+    }
+    s.labelValue = static_cast<std::uint16_t>(v.get<int>());
+  }
+  if (object.contains("terminology")) s.terminology = terminologyFromJson(object.at("terminology"));
+  if (object.contains("status")) {
+    const std::string name =
+        member(object, "status", json::value_t::string, "a string").get<std::string>();
+    const auto status = segmentStatusFromName(name);
+    if (!status) {
+      throw std::invalid_argument("unknown segment status \"" + name +
+                                  "\" (not_started, in_progress, completed, flagged)");
+    }
+    s.status = *status;
+  }
+  if (object.contains("locked")) {
+    s.locked = member(object, "locked", json::value_t::boolean, "true or false").get<bool>();
+  }
+  if (object.contains("visible")) {
+    s.visible = member(object, "visible", json::value_t::boolean, "true or false").get<bool>();
+  }
+}
+
+}  // namespace annotrace

@@ -1,0 +1,26 @@
+#pragma once
+
+#include <nlohmann/json.hpp>
+
+#include "Segmentation/Segment.h"
+
+namespace annotrace {
+
+/// JSON forms of segment descriptions, shared by the edit operations, the label map sidecar
+/// and the terminology file:
+///   coded:  {"value": "10200004", "scheme": "SCT", "meaning": "Liver"}
+///   segment:  {"id": 1, "name": "Liver", "color": [221, 130, 101], "label_value": 1,
+///              "terminology": {"category": coded, "type": coded, "type_modifier": coded,
+///                              "anatomic_region": coded, "anatomic_region_modifier": coded},
+///              "status": "in_progress", "locked": false, "visible": true}
+/// Missing members keep their defaults; members of the wrong type throw
+/// std::invalid_argument naming the member.
+nlohmann::json conceptToJson(const CodedConcept& coded);
+CodedConcept conceptFromJson(const nlohmann::json& json);
+nlohmann::json terminologyToJson(const SegmentTerminology& terminology);
+SegmentTerminology terminologyFromJson(const nlohmann::json& json);
+nlohmann::json segmentToJson(const Segment& segment);
+/// Fills `segment` from the members present in `json` (others stay as they are).
+void updateSegmentFromJson(const nlohmann::json& json, Segment& segment);
+
+}  // namespace annotrace
