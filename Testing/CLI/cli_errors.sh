@@ -6,28 +6,7 @@ annotrace=$1
 data=$2
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
-failures=0
-passed=0
-
-# expect NAME EXIT_CODE REGEX -- COMMAND...: runs the command, checks its exit code and that
-# its stderr (or stdout) matches REGEX.
-expect() {
-  local name=$1 code=$2 regex=$3
-  shift 4
-  local out rc
-  out=$("$@" 2>&1)
-  rc=$?
-  if [[ $rc -ne $code ]]; then
-    echo "FAIL $name: exit code $rc, expected $code"; echo "$out" | head -5
-    failures=$((failures + 1)); return
-  fi
-  if ! grep -Eq -- "$regex" <<<"$out"; then
-    echo "FAIL $name: output does not match /$regex/"; echo "$out" | head -5
-    failures=$((failures + 1)); return
-  fi
-  echo "ok   $name"
-  passed=$((passed + 1))
-}
+source "$(dirname "${BASH_SOURCE[0]}")/expect.sh"
 
 tilt=$data/ct_philips_phantom_tilt
 [[ -d $tilt ]] || { echo "FAIL: test data missing: $tilt"; exit 1; }
