@@ -80,6 +80,11 @@ SparseMask& Segmentation::mask(SegmentId id) {
 
 void Segmentation::checkUnique(const Segment& s, SegmentId ignoring) const {
   if (s.labelValue == 0) throw std::invalid_argument("label value 0 means background");
+  // Label map files store int16 voxels.
+  if (s.labelValue > 32767) {
+    throw std::invalid_argument("label value " + std::to_string(s.labelValue) +
+                                " is above 32767, the largest a label map file can hold");
+  }
   for (const Entry& e : entries_) {
     if (e.segment.id == ignoring) continue;
     if (e.segment.id == s.id) {
