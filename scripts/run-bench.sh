@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Builds and runs benchmark P1 (Testing/Performance/BenchP1.cxx) in a Release build.
+# Builds and runs benchmarks P1 (Testing/Performance/BenchP1.cxx, DICOM loading) and P2/P3
+# (BenchP2.cxx, edit commit time and undo memory) in a Release build.
 # Usage: scripts/run-bench.sh [BUILD_DIR=build-bench-release]
 set -euo pipefail
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
@@ -9,3 +10,4 @@ bash "$root/scripts/install-deps.sh"
 cmake -S "$root" -B "$build" -G Ninja -DCMAKE_BUILD_TYPE=Release -DANNOTRACE_BUILD_BENCHMARKS=ON \
   >/dev/null
 cmake --build "$build" -j2 --target run_bench_p1
+cmake --build "$build" -j2 --target run_bench_p2
