@@ -2,7 +2,8 @@
 # Installs what is missing, builds Annotrace and runs it on the bundled sample study: a CT
 # phantom the project generates as real DICOM files (Resources/Sample/README.md).
 # Under a display, with the workstation built, it opens the study there; otherwise it runs the
-# headless pipeline: list the series, print the geometry as JSON, convert to NIfTI.
+# headless pipeline: list the series, print the geometry as JSON, convert to NIfTI, and label
+# the phantom's inserts by replaying Resources/Sample/sample-edits.json with `annotrace edit`.
 #
 # Environment: ANNOTRACE_BUILD_DIR (default build).
 set -euo pipefail
@@ -50,7 +51,10 @@ run info --json "$dicom"
 rm -f "$sample/phantom.nii.gz"
 run convert "$dicom" "$sample/phantom.nii.gz"
 [[ -s $sample/phantom.nii.gz ]] || { echo "run-sample: annotrace convert wrote no NIfTI" >&2; exit 1; }
+rm -f "$sample/labels.nii.gz" "$sample/labels.seg.json" "$sample/labels.undo"
+run edit --volume "$dicom" --ops "$root/Resources/Sample/sample-edits.json" --out "$sample/labels.nii.gz"
 echo
 echo "run-sample: sample DICOM study: $dicom"
 echo "run-sample: its ground truth:   $sample/ground_truth.json"
 echo "run-sample: converted volume:   $sample/phantom.nii.gz"
+echo "run-sample: labels (int16):     $sample/labels.nii.gz, segment table $sample/labels.seg.json"

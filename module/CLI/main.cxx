@@ -9,6 +9,7 @@
 
 #include "ConvertCommand.h"
 #include "Core/Progress.h"
+#include "EditCommand.h"
 #include "ExitCodes.h"
 #include "IO/VolumeReader.h"
 #include "InfoCommand.h"
@@ -16,7 +17,7 @@
 
 namespace {
 
-constexpr const char* kHelp = R"(annotrace - DICOM, NIfTI and NRRD volumes for annotation
+constexpr const char* kHelp = R"(annotrace - DICOM, NIfTI and NRRD volumes and their segmentations
 
 Usage:
   annotrace series DIR|FILES... [--json]
@@ -28,6 +29,14 @@ Usage:
       exact geometry in LPS patient coordinates, value range, identity and warnings.
   annotrace convert INPUT OUTPUT.nii.gz|.nii|.nrrd|.nhdr [--series ID]
       Load a volume and write it as NIfTI or NRRD (int16 or float32, as loaded).
+  annotrace edit --volume V --ops OPS.json --out SEG.nii.gz|.nrrd [--seg START] [--series ID]
+               [--quiet]
+      Replay edit operations (JSON: polygon, freehand, brush, eraser, scissors, fill, segment
+      table changes, undo, redo; points in world millimetres, LPS) on volume V, starting from
+      an empty segmentation or from the label map START, and save the result as a label map
+      with its sidecar (SEG.seg.json: segments, terminology, edit log) and undo history
+      (SEG.undo). Docs/EditOperations.md describes the format. A failing operation names its
+      number and writes nothing.
   annotrace help | --help | -h
   annotrace --version
 
@@ -63,6 +72,7 @@ int main(int argc, char** argv) {
     if (command == "series") return SeriesCommand::run(rest);
     if (command == "info") return InfoCommand::run(rest);
     if (command == "convert") return ConvertCommand::run(rest);
+    if (command == "edit") return EditCommand::run(rest);
     return usageError("unknown command '" + command + "'");
   } catch (const UsageError& e) {
     return usageError(e.what());

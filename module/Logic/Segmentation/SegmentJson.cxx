@@ -53,7 +53,7 @@ json conceptToJson(const CodedConcept& coded) {
 }
 
 CodedConcept conceptFromJson(const json& object) {
-  requireObject(object, "a coded coded");
+  requireObject(object, "a coded concept");
   CodedConcept coded;
   if (object.contains("value")) {
     coded.value = member(object, "value", json::value_t::string, "a string").get<std::string>();
@@ -65,7 +65,7 @@ CodedConcept conceptFromJson(const json& object) {
     coded.meaning = member(object, "meaning", json::value_t::string, "a string").get<std::string>();
   }
   if (!coded.value.empty() && coded.scheme.empty()) {
-    throw std::invalid_argument("coded coded " + coded.value + " has no \"scheme\"");
+    throw std::invalid_argument("coded concept " + coded.value + " has no \"scheme\"");
   }
   return coded;
 }
