@@ -131,6 +131,66 @@ TEST(SegmentEditorTools, BrushStrokesMatchTheWorldDistanceOracleOnObliqueAnisotr
   }
 }
 
+TEST(SegmentEditorTools, RandomStrokesMatchTheWorldDistanceOracle) {
+  // Random grids, radii and strokes, including repeated points and moves along a pixel row
+  // (the closed-form row intervals' degenerate cases), against brute-force world distances.
+  std::mt19937 random(21);
+  std::uniform_real_distribution<double> unit(0.0, 1.0);
+  std::size_t checked = 0;
+  for (int trial = 0; trial < 24; ++trial) {
+    const Vec3 spacing{0.5 + unit(random), 0.5 + unit(random), 0.8 + 2 * unit(random)};
+    const ImageGeometry g =
+        grid({34, 30, 12}, spacing, rotation({unit(random), unit(random), 1}, 60 * unit(random)));
+    const Volume volume = blankVolume(g);
+    const auto plane = static_cast<SliceOrientation>(trial % 3);
+    const BrushShape shape = trial % 2 ? BrushShape::Sphere : BrushShape::Circle;
+    const auto axes = SliceSpec{plane, 0}.axes();
+    const double slice = std::floor(g.size[axes[2]] / 2.0);
+    std::vector<Vec3> stroke;
+    Vec3 index{};
+    index[axes[2]] = slice;
+    for (int n = 0; n < 5; ++n) {
+      if (n == 2) {
+        stroke.push_back(stroke.back());  // a repeated sample
+        continue;
+      }
+      if (n == 4) {
+        index[axes[0]] += 7;  // a move along the row
+      } else {
+        index[axes[0]] = unit(random) * double(g.size[axes[0]]);
+        index[axes[1]] = unit(random) * double(g.size[axes[1]]);
+      }
+      stroke.push_back(g.indexToWorld(index));
+    }
+    const double radius = 0.7 + 4 * unit(random);
+    SegmentEditorLogic editor(volume, Segmentation(g));
+    editor.apply(addSegment("S"));
+    editor.apply(brush("S", plane, stroke, radius, shape));
+    const SparseMask& mask = maskOf(editor, "S");
+    std::size_t mismatches = 0;
+    for (std::size_t k = 0; k < g.size[2]; ++k) {
+      for (std::size_t j = 0; j < g.size[1]; ++j) {
+        for (std::size_t i = 0; i < g.size[0]; ++i) {
+          const std::array<std::size_t, 3> idx{i, j, k};
+          if (shape == BrushShape::Circle && double(idx[axes[2]]) != slice) {
+            mismatches += mask.test(i, j, k);
+            continue;
+          }
+          const Vec3 c = at(g, double(i), double(j), double(k));
+          double best = 1e300;
+          for (std::size_t n = 0; n + 1 < stroke.size(); ++n) {
+            best = std::min(best, pointSegmentDistance(c, stroke[n], stroke[n + 1]));
+          }
+          mismatches += (best <= radius) != mask.test(i, j, k);
+        }
+      }
+    }
+    EXPECT_EQ(mismatches, 0u) << "trial " << trial;
+    checked += mask.count();
+  }
+  EXPECT_GT(checked, 5000u);
+}
+
 TEST(SegmentEditorTools, SameStrokeOnAxialAndSagittalPlanesGivesTransposedVoxels) {
   const ImageGeometry g = grid({40, 40, 40}, {1.5, 1.5, 1.5}, identityMatrix(), {0, 0, 0});
   const Volume volume = blankVolume(g);

@@ -408,7 +408,7 @@ StepFigures measureStep(const UndoStep& step, const std::array<std::size_t, 3>& 
                         ExtentCache& extents, bool growExtents) {
   StepFigures fig;
   fig.stepBytes = step.memoryBytes();
-  fig.jsonBytes = step.operation.is_null() ? 0 : step.operation.dump().size();
+  fig.jsonBytes = 0;  // steps no longer hold their operation (it lives in the edit log)
   std::vector<std::uint64_t> changed;
   for (const SegmentFlips& f : step.flips) {
     fig.runsBytes += f.runs.capacity() * sizeof(std::uint64_t);

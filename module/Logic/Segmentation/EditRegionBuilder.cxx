@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <limits>
 #include <stdexcept>
 #include <string>
 
@@ -121,8 +122,11 @@ EditRegion EditRegionBuilder::polygon(const ImageGeometry& grid, const SliceSpec
                                       std::span<const Vec3> worldPoints) {
   EditRegion region;
   region.orientation = slice.orientation;
-  region.slices.push_back(
-      cropped(slice.index, PolygonRasterizer::rasterize(grid, slice, worldPoints)));
+  EditRegion::Slice placed;
+  placed.index = slice.index;
+  placed.mask = std::make_shared<SliceMask>(
+      PolygonRasterizer::rasterizeCropped(grid, slice, worldPoints, placed.u0, placed.v0));
+  region.slices.push_back(std::move(placed));
   return region;
 }
 
@@ -136,11 +140,15 @@ EditRegion EditRegionBuilder::scissors(const ImageGeometry& grid, const SliceSpe
                                 std::string(orientationName(slice.orientation)) + " range 0.." +
                                 std::to_string(grid.size[fixedAxis] - 1));
   }
-  SliceMask full = PolygonRasterizer::rasterize(grid, slice, worldPoints);
-  if (!inside) {
+  EditRegion::Slice shape;
+  if (inside) {
+    shape.mask = std::make_shared<SliceMask>(
+        PolygonRasterizer::rasterizeCropped(grid, slice, worldPoints, shape.u0, shape.v0));
+  } else {
+    SliceMask full = PolygonRasterizer::rasterize(grid, slice, worldPoints);
     for (std::uint8_t& p : full.pixels) p = p ? 0 : 1;
+    shape.mask = std::make_shared<SliceMask>(std::move(full));
   }
-  const EditRegion::Slice shape = cropped(firstSlice, full);
   EditRegion region;
   region.orientation = slice.orientation;
   for (std::size_t s = firstSlice; s <= lastSlice; ++s) {
@@ -216,21 +224,77 @@ EditRegion EditRegionBuilder::brushStroke(const ImageGeometry& grid, const Slice
                        static_cast<long long>(std::floor(std::max(a[x], b[x]) + halfExtent[x])));
     }
     if (dims == 2) from[2] = to[2] = first[2];
+    // Each capsule meets a pixel row in one interval (it is convex): compute it in closed form
+    // and check its two ends with the distance test, instead of testing every pixel.
+    const double e[3] = {1, 0, 0};
+    const double eGe = metric.g[0][0];
+    const double eGb = metric.dot(e, ab, dims);
+    auto inside = [&](long long u, long long v, long long w) {
+      double ap[3] = {static_cast<double>(u) - a[0], static_cast<double>(v) - a[1],
+                      static_cast<double>(w) - a[2]};
+      if (dims == 2) ap[2] = 0;
+      double t = abLength2 > 0 ? metric.dot(ap, ab, dims) / abLength2 : 0.0;
+      t = std::clamp(t, 0.0, 1.0);
+      const double d[3] = {ap[0] - t * ab[0], ap[1] - t * ab[1], ap[2] - t * ab[2]};
+      return metric.squaredLength(d, dims) <= r2;
+    };
     for (long long w = from[2]; w <= to[2]; ++w) {
       SliceMask& mask = *masks[static_cast<std::size_t>(w - first[2])];
       for (long long v = from[1]; v <= to[1]; ++v) {
         std::uint8_t* row = mask.pixels.data() + static_cast<std::size_t>(v - first[1]) * width;
-        for (long long u = from[0]; u <= to[0]; ++u) {
-          std::uint8_t& pixel = row[u - first[0]];
-          if (pixel) continue;
-          double ap[3] = {static_cast<double>(u) - a[0], static_cast<double>(v) - a[1],
-                          static_cast<double>(w) - a[2]};
-          if (dims == 2) ap[2] = 0;
-          double t = abLength2 > 0 ? metric.dot(ap, ab, dims) / abLength2 : 0.0;
-          t = std::clamp(t, 0.0, 1.0);
-          const double d[3] = {ap[0] - t * ab[0], ap[1] - t * ab[1], ap[2] - t * ab[2]};
-          if (metric.squaredLength(d, dims) <= r2) pixel = 1;
+        // c: the row's offset from a. The capsule meets the row where one of its end balls
+        // or its cylinder (for 0 <= t <= 1) does: each is a quadratic in u, solved exactly.
+        const double c[3] = {-a[0], static_cast<double>(v) - a[1],
+                             dims == 2 ? 0.0 : static_cast<double>(w) - a[2]};
+        const double eGc = metric.dot(e, c, dims);
+        const double cGc = metric.squaredLength(c, dims);
+        double uLo = std::numeric_limits<double>::infinity();
+        double uHi = -uLo;
+        // Adds {u : A u^2 + 2 B u + C <= r^2} intersected with [tLo, tHi].
+        auto addQuadratic = [&](double A, double B, double C, double tLo, double tHi) {
+          double lo = tLo, hi = tHi;
+          if (A > 1e-12 * eGe) {
+            const double disc = B * B - A * (C - r2);
+            if (disc < 0) return;
+            const double root = std::sqrt(disc);
+            lo = std::max(lo, (-B - root) / A);
+            hi = std::min(hi, (-B + root) / A);
+          } else if (C > r2) {
+            return;  // a cylinder parallel to the row: all or nothing
+          }
+          if (lo > hi) return;
+          uLo = std::min(uLo, lo);
+          uHi = std::max(uHi, hi);
+        };
+        const double inf = std::numeric_limits<double>::infinity();
+        addQuadratic(eGe, eGc, cGc, -inf, inf);
+        if (abLength2 > 0) {
+          const double cb[3] = {c[0] - ab[0], c[1] - ab[1], c[2] - ab[2]};
+          addQuadratic(eGe, eGc - eGb, metric.squaredLength(cb, dims), -inf, inf);
+          const double bGc = metric.dot(ab, c, dims);
+          // Where the foot of the perpendicular lies on the segment: t(u) in [0, 1].
+          double tLo = -inf, tHi = inf;
+          if (std::abs(eGb) > 1e-12 * std::sqrt(eGe * abLength2)) {
+            const double u0 = -bGc / eGb, u1 = (abLength2 - bGc) / eGb;
+            tLo = std::min(u0, u1);
+            tHi = std::max(u0, u1);
+          } else if (bGc < 0 || bGc > abLength2) {
+            tLo = inf;  // the row's feet all fall outside the segment
+          }
+          addQuadratic(eGe - eGb * eGb / abLength2, eGc - eGb * bGc / abLength2,
+                       cGc - bGc * bGc / abLength2, tLo, tHi);
         }
+        if (!(uLo <= uHi)) continue;  // the row misses this capsule
+        long long left = std::max(from[0], static_cast<long long>(std::ceil(uLo)));
+        long long right = std::min(to[0], static_cast<long long>(std::floor(uHi)));
+        // Settle both ends with the per-pixel test itself, so rounding in the closed form
+        // can never add or drop a pixel a full scan would decide otherwise.
+        while (left > from[0] && inside(left - 1, v, w)) --left;
+        while (left <= right && !inside(left, v, w)) ++left;
+        while (right < to[0] && inside(right + 1, v, w)) ++right;
+        while (right >= left && !inside(right, v, w)) --right;
+        if (left > right) continue;
+        std::fill(row + (left - first[0]), row + (right - first[0]) + 1, std::uint8_t{1});
       }
     }
   }

@@ -1,6 +1,7 @@
 #pragma once
 
 #include <span>
+#include <vector>
 
 #include "Core/Vec3.h"
 #include "Segmentation/SliceMask.h"
@@ -26,10 +27,25 @@ class PolygonRasterizer {
   static SliceMask rasterize(const ImageGeometry& grid, const SliceSpec& slice,
                              std::span<const Vec3> worldPoints);
 
+  /// The same, returning only the window of the slice the contour covers: the mask of that
+  /// window and, in u0 / v0, where its pixel (0, 0) lies on the slice. Costs the window's
+  /// size, not the slice's.
+  static SliceMask rasterizeCropped(const ImageGeometry& grid, const SliceSpec& slice,
+                                    std::span<const Vec3> worldPoints, std::size_t& u0,
+                                    std::size_t& v0);
+
   /// The same on a slice of `width` x `height` pixels with vertices already in the slice's
   /// (u, v) index coordinates (the x and y of each point; z is ignored).
   static SliceMask rasterizeIndexPolygon(std::size_t width, std::size_t height,
                                          std::span<const Vec3> uvPoints);
+  static SliceMask rasterizeIndexPolygonCropped(std::size_t width, std::size_t height,
+                                                std::span<const Vec3> uvPoints, std::size_t& u0,
+                                                std::size_t& v0);
+
+ private:
+  /// Contour points in the slice's (u, v) index coordinates; throws for a slice off the grid.
+  static std::vector<Vec3> toSliceIndex(const ImageGeometry& grid, const SliceSpec& slice,
+                                        std::span<const Vec3> worldPoints);
 };
 
 }  // namespace annotrace

@@ -143,6 +143,11 @@ EditResult SegmentEditorLogic::apply(const EditOperation& op, const Progress* pr
   }
   const Segment target = targetSegment(op.segment, true);
   EditOperation resolved = op;
+  // Points are kept to the micrometre: the log stays compact (a 200-vertex polygon is ~5 kB,
+  // not 10) and replays exactly, because the region is built from the rounded points.
+  for (Vec3& p : resolved.points) {
+    for (double& x : p) x = std::round(x * 1000.0) / 1000.0;
+  }
   if (!resolved.slice) {
     resolved.slice = EditRegionBuilder::nearestSlice(segmentation_.geometry(), op.plane, op.points);
   }
@@ -255,6 +260,9 @@ UndoStep SegmentEditorLogic::paint(const EditRegion& region, const Segment& targ
     return step;
   };
 
+  std::uint64_t currentBrick = ~std::uint64_t{0};
+  std::vector<const SparseMask*> activeBlockers;
+  std::vector<std::size_t> activeOverwritten;
   try {
     source_->visitVoxels([&](auto voxels) {
       std::array<std::size_t, 3> index{};
@@ -278,15 +286,30 @@ UndoStep SegmentEditorLogic::paint(const EditRegion& region, const Segment& targ
             const auto [i, j, k] = index;
             // Erasing a voxel the target does not hold changes nothing: skip it first.
             if (erase && !targetMask.test(i, j, k)) continue;
-            if (!erase && targetMask.test(i, j, k) && overwritten.empty()) continue;
+            if (!erase && overwritten.empty() && targetMask.test(i, j, k)) continue;
             const std::size_t linear = grid.linearIndex(i, j, k);
             if (range) {
               const double value = static_cast<double>(voxels[linear]);
               if (value < range->min || value > range->max) continue;
             }
             if (inside && !inside->test(i, j, k)) continue;
+            // Other segments matter only where they have a brick: find those once per brick,
+            // so overwrite and "outside all segments" cost nothing for segments far away.
+            const std::uint64_t brick =
+                (std::uint64_t{k >> 4} << 42) | (std::uint64_t{j >> 4} << 21) | (i >> 4);
+            if (brick != currentBrick) {
+              currentBrick = brick;
+              activeBlockers.clear();
+              for (const SparseMask* b : blockers) {
+                if (!b->brickEmpty(i, j, k)) activeBlockers.push_back(b);
+              }
+              activeOverwritten.clear();
+              for (std::size_t o = 0; o < overwritten.size(); ++o) {
+                if (!overwritten[o]->brickEmpty(i, j, k)) activeOverwritten.push_back(o);
+              }
+            }
             bool blocked = false;
-            for (const SparseMask* b : blockers) {
+            for (const SparseMask* b : activeBlockers) {
               if (b->test(i, j, k)) {
                 blocked = true;
                 break;
@@ -294,7 +317,8 @@ UndoStep SegmentEditorLogic::paint(const EditRegion& region, const Segment& targ
             }
             if (blocked) continue;
             if (targetMask.assign(i, j, k, !erase)) targetFlips.add(linear);
-            for (std::size_t o = 0; o < overwritten.size(); ++o) {
+            for (std::size_t o : activeOverwritten) {
+              // A brick freed by this very edit is simply found empty by assign().
               if (overwritten[o]->assign(i, j, k, false)) overwrittenFlips[o].add(linear);
             }
           }
@@ -315,8 +339,7 @@ EditResult SegmentEditorLogic::commit(UndoStep step, const EditOperation& op) {
   result.changed = true;
   result.stepName = step.name;
   result.changedVoxels = step.changedVoxels();
-  step.operation = op.toJson();
-  log_.push_back(step.operation);
+  log_.push_back(op.toJson());
   history_.push(std::move(step));
   return result;
 }

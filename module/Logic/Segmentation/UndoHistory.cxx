@@ -108,7 +108,6 @@ std::vector<SegmentTableChange> tableChangesFromJson(const nlohmann::json& json)
 
 void writeStep(ByteWriter& w, const UndoStep& step) {
   w.text(step.name);
-  w.text(step.operation.is_null() ? std::string() : step.operation.dump());
   w.text(tableChangesToJson(step.tableChanges).dump());
   w.u64(step.flips.size());
   for (const SegmentFlips& f : step.flips) {
@@ -122,10 +121,8 @@ void writeStep(ByteWriter& w, const UndoStep& step) {
 UndoStep readStep(ByteReader& r) {
   UndoStep step;
   step.name = r.text();
-  const std::string operation = r.text();
   const std::string table = r.text();
   try {
-    if (!operation.empty()) step.operation = nlohmann::json::parse(operation);
     step.tableChanges = tableChangesFromJson(nlohmann::json::parse(table));
   } catch (const std::exception& e) {
     ByteReader::damaged(std::string("step \"") + step.name + "\": " + e.what());
@@ -256,12 +253,12 @@ UndoHistory UndoHistory::read(std::istream& in, std::uint64_t expectedDigest, Li
   }
   UndoHistory history(limits);
   ByteReader r(raw);
-  const std::uint64_t undoCount = r.count(32);
+  const std::uint64_t undoCount = r.count(24);
   for (std::uint64_t n = 0; n < undoCount; ++n) {
     history.undo_.push_back(readStep(r));
     history.undoBytes_ += history.undo_.back().memoryBytes();
   }
-  const std::uint64_t redoCount = r.count(32);
+  const std::uint64_t redoCount = r.count(24);
   for (std::uint64_t n = 0; n < redoCount; ++n) history.redo_.push_back(readStep(r));
   if (!r.atEnd()) ByteReader::damaged("trailing bytes");
   history.enforceLimits();

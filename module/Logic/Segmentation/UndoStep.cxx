@@ -39,6 +39,7 @@ void FlipRecorder::flush() {
 
 SegmentFlips FlipRecorder::take() {
   flush();
+  flips_.runs.shrink_to_fit();  // steps live long: give back the growth slack
   SegmentFlips out = std::move(flips_);
   flips_.runs.clear();
   flips_.segment = out.segment;
@@ -77,8 +78,7 @@ std::size_t UndoStep::memoryBytes() const {
   for (const SegmentFlips& f : flips) {
     bytes += sizeof(SegmentFlips) + f.runs.capacity() * sizeof(std::uint64_t);
   }
-  bytes += tableChanges.size() * sizeof(SegmentTableChange);
-  if (!operation.is_null()) bytes += operation.dump().size();
+  bytes += tableChanges.capacity() * sizeof(SegmentTableChange);
   return bytes;
 }
 

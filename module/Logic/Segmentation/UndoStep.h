@@ -6,8 +6,6 @@
 #include <string>
 #include <vector>
 
-#include <nlohmann/json.hpp>
-
 #include "Segmentation/Segment.h"
 #include "Segmentation/SparseMask.h"
 
@@ -64,8 +62,9 @@ struct SegmentTableChange {
   bool operator==(const SegmentTableChange&) const = default;
 };
 
-/// One undoable step: its name as the user sees it ("Brush 5 mm on Liver"), the voxels and
-/// table entries it changed, and the operation that made it (edit JSON, for the edit log).
+/// One undoable step: its name as the user sees it ("Brush 5 mm on Liver") and the voxels and
+/// table entries it changed. The operation that made it lives in the editor's edit log, not
+/// here: a step holds only what undo needs.
 ///
 /// Applied forward: table insertions, then flips, then removals and description changes.
 /// Backward runs the mirror order, so removing a segment with voxels is undone exactly.
@@ -73,11 +72,10 @@ struct UndoStep {
   std::string name;
   std::vector<SegmentFlips> flips;
   std::vector<SegmentTableChange> tableChanges;
-  nlohmann::json operation;
 
   bool empty() const { return flips.empty() && tableChanges.empty(); }
   std::size_t changedVoxels() const;
-  /// Bytes this step holds in memory (runs, table entries, name and operation text).
+  /// Bytes this step holds in memory (runs, table entries, name).
   std::size_t memoryBytes() const;
 
   void applyForward(Segmentation& segmentation) const;
