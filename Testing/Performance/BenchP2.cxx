@@ -27,7 +27,6 @@
 // Usage: annotrace_bench_p2 [REPEATS=40] [DEPTH...]   (default depths: 1000 100; REPEATS >= 30)
 // Environment: ANNOTRACE_BENCH_ONLY (time only the operations whose label contains it, e.g.
 // "sphere", for perf).
-#include <malloc.h>
 
 #include <algorithm>
 #include <array>
@@ -395,8 +394,6 @@ struct StepFigures {
   std::size_t stepBytes = 0;       ///< UndoStep::memoryBytes()
   std::size_t runsBytes = 0;       ///< of which the flip runs (vector capacity)
   std::size_t runsUsedBytes = 0;   ///< the runs themselves (vector size)
-  std::size_t jsonBytes = 0;       ///< of which the operation as JSON text
-  std::size_t heapBytes = 0;       ///< heap a copy of the step allocates (incl. the JSON tree)
   std::size_t slicerBytes = 0;     ///< uint8 copy of each modified segment's bounding box
 };
 
@@ -408,7 +405,6 @@ StepFigures measureStep(const UndoStep& step, const std::array<std::size_t, 3>& 
                         ExtentCache& extents, bool growExtents) {
   StepFigures fig;
   fig.stepBytes = step.memoryBytes();
-  fig.jsonBytes = 0;  // steps no longer hold their operation (it lives in the edit log)
   std::vector<std::uint64_t> changed;
   for (const SegmentFlips& f : step.flips) {
     fig.runsBytes += f.runs.capacity() * sizeof(std::uint64_t);
@@ -429,19 +425,13 @@ StepFigures measureStep(const UndoStep& step, const std::array<std::size_t, 3>& 
   std::ranges::sort(changed);
   fig.distinctVoxels = static_cast<std::size_t>(
       std::ranges::distance(changed.begin(), std::ranges::unique(changed).begin()));
-  const std::size_t before = mallinfo2().uordblks;
-  {
-    const UndoStep copy = step;
-    fig.heapBytes = mallinfo2().uordblks - before;
-  }
   return fig;
 }
 
 struct OpResult {
   std::string label;
   std::vector<double> applyMs, regionMs, undoMs, redoMs;
-  std::vector<double> distinct, stepBytes, bytesPerVoxel, runsBytes, jsonBytes, heapBytes,
-      slicerBytes;
+  std::vector<double> distinct, stepBytes, bytesPerVoxel, runsBytes, slicerBytes;
 };
 
 struct DepthResult {
@@ -536,8 +526,6 @@ DepthResult runDepth(std::size_t depth, int repeats, const std::vector<Kind>& ki
       op.stepBytes.push_back(double(fig.stepBytes));
       op.bytesPerVoxel.push_back(double(fig.stepBytes) / double(fig.distinctVoxels));
       op.runsBytes.push_back(double(fig.runsBytes));
-      op.jsonBytes.push_back(double(fig.jsonBytes));
-      op.heapBytes.push_back(double(fig.heapBytes));
       op.slicerBytes.push_back(double(fig.slicerBytes));
     }
     if (seg.contentDigest() != startDigest) fail(op.label + ": undo did not restore the content");
@@ -555,9 +543,9 @@ DepthResult runDepth(std::size_t depth, int repeats, const std::vector<Kind>& ki
     result.ops.push_back(redoBrush);
   }
 
-  std::printf("\n%-24s %3s %7s %7s %7s %6s %8s %7s %6s %6s %6s %7s %6s %10s %6s\n",
-              "operation (ms)", "n", "median", "p95", "max", "region", "changed", "step B", "B/vox",
-              "max", "runs B", "json B", "heap B", "Slicer B", "x less");
+  std::printf("\n%-24s %3s %7s %7s %7s %6s %8s %7s %6s %6s %6s %10s %6s\n", "operation (ms)", "n",
+              "median", "p95", "max", "region", "changed", "step B", "B/vox", "max", "runs B",
+              "Slicer B", "x less");
   for (const OpResult& op : result.ops) {
     const Stats t = statsOf(op.applyMs);
     std::printf("%-24s %3zu %7.3f %7.3f %7.3f", op.label.c_str(), op.applyMs.size(), t.median,
@@ -572,10 +560,9 @@ DepthResult runDepth(std::size_t depth, int repeats, const std::vector<Kind>& ki
       std::printf("  (same step as a)\n");
       continue;
     }
-    std::printf(" %7.0f %6.2f %6.2f %6.0f %7.0f %6.0f %10.0f %6.0f\n", medianOf(op.stepBytes),
+    std::printf(" %7.0f %6.2f %6.2f %6.0f %10.0f %6.0f\n", medianOf(op.stepBytes),
                 medianOf(op.bytesPerVoxel), statsOf(op.bytesPerVoxel).max, medianOf(op.runsBytes),
-                medianOf(op.jsonBytes), medianOf(op.heapBytes), medianOf(op.slicerBytes),
-                medianOf(op.slicerBytes) / medianOf(op.stepBytes));
+                medianOf(op.slicerBytes), medianOf(op.slicerBytes) / medianOf(op.stepBytes));
   }
   std::printf("undo / redo medians (ms):");
   for (std::size_t n = 0; n < kinds.size(); ++n) {
@@ -586,8 +573,7 @@ DepthResult runDepth(std::size_t depth, int repeats, const std::vector<Kind>& ki
 
   // 100 successive edits kept in the history, then undo all and redo all.
   constexpr int kEdits = 100;
-  std::size_t distinctSum = 0, slicerSum = 0, runsSum = 0, runsUsedSum = 0, jsonSum = 0,
-              heapSum = 0;
+  std::size_t distinctSum = 0, slicerSum = 0, runsSum = 0, runsUsedSum = 0;
   start = Clock::now();
   double editMs = 0;
   for (int n = 0; n < kEdits; ++n) {
@@ -605,8 +591,6 @@ DepthResult runDepth(std::size_t depth, int repeats, const std::vector<Kind>& ki
     slicerSum += fig.slicerBytes;
     runsSum += fig.runsBytes;
     runsUsedSum += fig.runsUsedBytes;
-    jsonSum += fig.jsonBytes;
-    heapSum += fig.heapBytes;
   }
   const std::uint64_t editedDigest = seg.contentDigest();
   const std::size_t steps = editor.history().undoSteps().size();
@@ -617,16 +601,13 @@ DepthResult runDepth(std::size_t depth, int repeats, const std::vector<Kind>& ki
       "steps\n",
       kEdits, editMs, steps);
   if (steps < static_cast<std::size_t>(kEdits)) fail("the history dropped steps");
+  std::printf("history memory %zu B (%.0f B per step; runs %zu B of which %zu B used)\n",
+              historyBytes, double(historyBytes) / double(std::max<std::size_t>(steps, 1)), runsSum,
+              runsUsedSum);
   std::printf(
-      "history memory %zu B (%.0f B per step; runs %zu B of which %zu B used, operation JSON "
-      "text %zu B), copy heap %zu B\n",
-      historyBytes, double(historyBytes) / double(std::max<std::size_t>(steps, 1)), runsSum,
-      runsUsedSum, jsonSum, heapSum);
-  std::printf(
-      "changed voxels %zu: %.3f B per changed voxel (heap %.3f); Slicer-style copies "
-      "%.1f MB (%.0fx more)\n",
-      distinctSum, double(historyBytes) / double(distinctSum),
-      double(heapSum) / double(distinctSum), mb(slicerSum),
+      "changed voxels %zu: %.3f B per changed voxel; Slicer-style copies %.1f MB (%.0fx "
+      "more)\n",
+      distinctSum, double(historyBytes) / double(distinctSum), mb(slicerSum),
       double(slicerSum) / double(historyBytes));
   std::printf("edit log: %zu entries, %zu B as JSON text\n", editor.operationLog().size(),
               editor.operationLog().dump().size());
@@ -675,9 +656,8 @@ int main(int argc, char** argv) try {
   std::printf(
       "region = EditRegionBuilder alone (median ms, the first part of apply); changed = "
       "voxels whose label changed (median); step B = UndoStep::memoryBytes (median); B/vox = "
-      "step B / changed (median, max); runs B / json B = its flip runs / operation text; "
-      "heap B = heap a copy of the step allocates; Slicer B = uint8 copy of each modified "
-      "segment's bounding box\n");
+      "step B / changed (median, max); runs B = its flip runs; Slicer B = uint8 copy of each "
+      "modified segment's bounding box\n");
 
   // For profiling one operation: ANNOTRACE_BENCH_ONLY=sphere keeps the operations whose label
   // contains it (the 100 successive edits still run them all).
