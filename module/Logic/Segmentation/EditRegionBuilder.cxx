@@ -3,9 +3,11 @@
 #include <algorithm>
 #include <cmath>
 #include <limits>
+#include <sstream>
 #include <stdexcept>
 #include <string>
 
+#include "Core/IndexClamp.h"
 #include "Segmentation/PolygonRasterizer.h"
 
 namespace annotrace {
@@ -80,10 +82,12 @@ std::size_t EditRegionBuilder::nearestSlice(const ImageGeometry& grid, SliceOrie
   double sum = 0;
   for (const Vec3& p : worldPoints) sum += grid.worldToIndex(p)[fixedAxis];
   const double index = std::round(sum / static_cast<double>(worldPoints.size()));
-  if (index < 0 || index >= static_cast<double>(grid.size[fixedAxis])) {
-    throw std::invalid_argument("the points lie off the volume (" +
-                                std::string(orientationName(orientation)) + " slice " +
-                                std::to_string(static_cast<long long>(index)) + ")");
+  if (!(index >= 0 && index < static_cast<double>(grid.size[fixedAxis]))) {
+    std::ostringstream where;
+    where << index;
+    throw std::invalid_argument(
+        "the points lie off the volume (" + std::string(orientationName(orientation)) + " slice " +
+        where.str() + " of 0.." + std::to_string(grid.size[fixedAxis] - 1) + ")");
   }
   return static_cast<std::size_t>(index);
 }
@@ -194,9 +198,8 @@ EditRegion EditRegionBuilder::brushStroke(const ImageGeometry& grid, const Slice
   }
   std::array<long long, 3> first{}, last{};
   for (int a = 0; a < 3; ++a) {
-    first[a] = std::max(0LL, static_cast<long long>(std::ceil(lo[a])));
-    last[a] =
-        std::min(static_cast<long long>(extent[a]) - 1, static_cast<long long>(std::floor(hi[a])));
+    first[a] = clampToIndex(std::ceil(lo[a]), 0, static_cast<long long>(extent[a]));
+    last[a] = clampToIndex(std::floor(hi[a]), -1, static_cast<long long>(extent[a]) - 1);
   }
   if (dims == 2) first[2] = last[2] = static_cast<long long>(slice.index);
   EditRegion region;
@@ -218,10 +221,10 @@ EditRegion EditRegionBuilder::brushStroke(const ImageGeometry& grid, const Slice
     const double abLength2 = metric.squaredLength(ab, dims);
     std::array<long long, 3> from{}, to{};
     for (int x = 0; x < 3; ++x) {
-      from[x] = std::max(first[x],
-                         static_cast<long long>(std::ceil(std::min(a[x], b[x]) - halfExtent[x])));
-      to[x] = std::min(last[x],
-                       static_cast<long long>(std::floor(std::max(a[x], b[x]) + halfExtent[x])));
+      from[x] = std::max(first[x], clampToIndex(std::ceil(std::min(a[x], b[x]) - halfExtent[x]),
+                                                first[x], last[x] + 1));
+      to[x] = std::min(last[x], clampToIndex(std::floor(std::max(a[x], b[x]) + halfExtent[x]),
+                                             first[x] - 1, last[x]));
     }
     if (dims == 2) from[2] = to[2] = first[2];
     // Each capsule meets a pixel row in one interval (it is convex): compute it in closed form
@@ -285,8 +288,8 @@ EditRegion EditRegionBuilder::brushStroke(const ImageGeometry& grid, const Slice
                        cGc - bGc * bGc / abLength2, tLo, tHi);
         }
         if (!(uLo <= uHi)) continue;  // the row misses this capsule
-        long long left = std::max(from[0], static_cast<long long>(std::ceil(uLo)));
-        long long right = std::min(to[0], static_cast<long long>(std::floor(uHi)));
+        long long left = clampToIndex(std::ceil(uLo), from[0], to[0] + 1);
+        long long right = clampToIndex(std::floor(uHi), from[0] - 1, to[0]);
         // Settle both ends with the per-pixel test itself, so rounding in the closed form
         // can never add or drop a pixel a full scan would decide otherwise.
         while (left > from[0] && inside(left - 1, v, w)) --left;

@@ -1,5 +1,7 @@
 #include "Segmentation/PolygonRasterizer.h"
 
+#include "Core/IndexClamp.h"
+
 #include <algorithm>
 #include <cmath>
 #include <stdexcept>
@@ -31,12 +33,11 @@ SliceMask PolygonRasterizer::rasterizeIndexPolygonCropped(std::size_t width, std
     vMax = std::max(vMax, p[1]);
   }
   // Pixel rows whose centre v lies in [vMin, vMax), columns whose centre u lies in [uMin, uMax).
-  const auto firstRow = static_cast<long long>(std::max(0.0, std::ceil(vMin)));
-  const auto lastRow =
-      std::min(static_cast<long long>(height) - 1, static_cast<long long>(std::ceil(vMax)) - 1);
-  const auto firstColumn = static_cast<long long>(std::max(0.0, std::ceil(uMin)));
-  const auto lastColumn =
-      std::min(static_cast<long long>(width) - 1, static_cast<long long>(std::ceil(uMax)) - 1);
+  const auto rows = static_cast<long long>(height), columns = static_cast<long long>(width);
+  const long long firstRow = clampToIndex(std::ceil(vMin), 0, rows);
+  const long long lastRow = clampToIndex(std::ceil(vMax), 0, rows) - 1;
+  const long long firstColumn = clampToIndex(std::ceil(uMin), 0, columns);
+  const long long lastColumn = clampToIndex(std::ceil(uMax), 0, columns) - 1;
   if (firstRow > lastRow || firstColumn > lastColumn) return SliceMask();
   u0 = static_cast<std::size_t>(firstColumn);
   v0 = static_cast<std::size_t>(firstRow);

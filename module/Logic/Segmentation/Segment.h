@@ -45,8 +45,9 @@ struct Segment {
   SegmentId id = 0;
   std::string name;
   std::array<std::uint8_t, 3> color{128, 174, 128};  ///< sRGB
-  /// The value this segment is written with in label map files (>= 1, unique).
-  std::uint16_t labelValue = 1;
+  /// The value this segment is written with in label map files (1..32767, unique); 0 when
+  /// not chosen yet: Segmentation::addSegment then gives the smallest free value.
+  std::uint16_t labelValue = 0;
   SegmentTerminology terminology;
   SegmentStatus status = SegmentStatus::NotStarted;
   bool locked = false;  ///< a locked segment is never changed by edits of another segment

@@ -142,6 +142,11 @@ EditResult SegmentEditorLogic::apply(const EditOperation& op, const Progress* pr
       break;
   }
   const Segment target = targetSegment(op.segment, true);
+  for (const Vec3& p : op.points) {
+    if (!std::isfinite(p[0]) || !std::isfinite(p[1]) || !std::isfinite(p[2])) {
+      bad("a point of the operation is not a finite number");
+    }
+  }
   EditOperation resolved = op;
   // Points are kept to the micrometre: the log stays compact (a 200-vertex polygon is ~5 kB,
   // not 10) and replays exactly, because the region is built from the rounded points.
@@ -384,8 +389,7 @@ void fillSegment(const nlohmann::json& fields, Segment& segment,
 }  // namespace
 
 EditResult SegmentEditorLogic::addSegment(const EditOperation& op) {
-  Segment segment;
-  segment.labelValue = 0;  // the smallest free value unless the request names one
+  Segment segment;  // label value 0: the smallest free value unless the request names one
   fillSegment(op.segmentFields, segment, terminology_);
   segment.id = 0;  // ids are the segmentation's to give
   const Segment& added = segmentation_.addSegment(segment);
