@@ -25,6 +25,7 @@
 #include "Segmentation/UndoHistory.h"
 #include "Segmentation/UndoStep.h"
 #include "TestData.h"
+#include "TestGeometry.h"
 #include "Volume/Volume.h"
 
 namespace fs = std::filesystem;
@@ -48,27 +49,7 @@ using nlohmann::json;
 
 namespace {
 
-// A double-oblique rotation (about 20, -12 and 33 degrees), as MR planning produces.
-Mat3 obliqueDirection() {
-  auto rot = [](int axis, double deg) {
-    const double t = deg * M_PI / 180, c = std::cos(t), s = std::sin(t);
-    Mat3 m = annotrace::identityMatrix();
-    const int a = (axis + 1) % 3, b = (axis + 2) % 3;
-    m[a][a] = c;
-    m[a][b] = -s;
-    m[b][a] = s;
-    m[b][b] = c;
-    return m;
-  };
-  auto mul = [](const Mat3& x, const Mat3& y) {
-    Mat3 r{};
-    for (int i = 0; i < 3; ++i)
-      for (int j = 0; j < 3; ++j)
-        for (int k = 0; k < 3; ++k) r[i][j] += x[i][k] * y[k][j];
-    return r;
-  };
-  return mul(mul(rot(0, 20), rot(1, -12)), rot(2, 33));
-}
+using annotrace::test::obliqueDirection;
 
 // Anisotropic and oblique, with sizes that cut bricks (16 voxels) in odd places.
 ImageGeometry testGeometry() {

@@ -10,6 +10,7 @@
 
 #include "Segmentation/EditOperation.h"
 #include "Segmentation/SegmentEditorLogic.h"
+#include "TestGeometry.h"
 #include "Volume/Volume.h"
 
 namespace annotrace::test {
@@ -22,17 +23,6 @@ inline ImageGeometry grid(std::array<std::size_t, 3> size, Vec3 spacing, Mat3 di
   g.direction = direction;
   g.origin = origin;
   return g;
-}
-
-/// Rotation by `degrees` about an axis through the origin (Rodrigues).
-inline Mat3 rotation(Vec3 axis, double degrees) {
-  const double n = std::sqrt(axis[0] * axis[0] + axis[1] * axis[1] + axis[2] * axis[2]);
-  for (double& a : axis) a /= n;
-  const double t = degrees * std::numbers::pi / 180, c = std::cos(t), s = std::sin(t);
-  const auto [x, y, z] = axis;
-  return Mat3{{{c + x * x * (1 - c), x * y * (1 - c) - z * s, x * z * (1 - c) + y * s},
-               {y * x * (1 - c) + z * s, c + y * y * (1 - c), y * z * (1 - c) - x * s},
-               {z * x * (1 - c) - y * s, z * y * (1 - c) + x * s, c + z * z * (1 - c)}}};
 }
 
 /// A volume whose voxel value is `valueOf(i, j, k)` (int16).

@@ -3,9 +3,7 @@
 #include <itkNiftiImageIO.h>  // writing only
 #include <itkNrrdImageIO.h>
 
-#include <unistd.h>
 #include <algorithm>
-#include <atomic>
 #include <cctype>
 #include <cmath>
 #include <cstdint>
@@ -17,6 +15,7 @@
 #include <type_traits>
 
 #include "IO/NiftiHeader.h"
+#include "IO/StagingFolder.h"
 
 namespace annotrace {
 
@@ -342,34 +341,6 @@ Volume readNrrd(const std::filesystem::path& path) {
 
 // --- Writing --------------------------------------------------------------------------------
 
-// A private folder next to the target, removed with whatever it still holds. Writing there and
-// renaming afterwards means a failed or interrupted write never leaves a half-written target.
-class StagingFolder {
- public:
-  explicit StagingFolder(const std::filesystem::path& parent) {
-    static std::atomic<unsigned> counter{0};
-    for (int attempt = 0; attempt < 100; ++attempt) {
-      path_ = parent /
-              (".annotrace-write-" + std::to_string(::getpid()) + "-" + std::to_string(counter++));
-      std::error_code ec;
-      if (std::filesystem::create_directory(path_, ec)) return;
-      if (ec)
-        throw fileError(parent, "cannot create a temporary folder to write into: " + ec.message());
-    }
-    throw fileError(parent, "cannot create a temporary folder to write into");
-  }
-  StagingFolder(const StagingFolder&) = delete;
-  StagingFolder& operator=(const StagingFolder&) = delete;
-  ~StagingFolder() {
-    std::error_code ec;
-    std::filesystem::remove_all(path_, ec);
-  }
-  const std::filesystem::path& path() const { return path_; }
-
- private:
-  std::filesystem::path path_;
-};
-
 }  // namespace
 
 bool VolumeFileIO::isSupportedFile(const std::filesystem::path& path) {
@@ -442,18 +413,8 @@ void VolumeFileIO::write(const Volume& volume, const std::filesystem::path& path
     throw fileError(path, "cannot write the file: " + itkMessage(e));
   }
 
-  // Move detached data files (.nhdr) first and the file the user named last.
-  std::vector<std::filesystem::path> written;
-  for (const auto& entry : std::filesystem::directory_iterator(staging.path())) {
-    if (entry.path().filename() != path.filename()) written.push_back(entry.path());
-  }
-  written.push_back(staged);
-  for (const auto& file : written) {
-    std::filesystem::rename(file, parent / file.filename(), ec);
-    if (ec)
-      throw fileError(parent / file.filename(),
-                      "cannot move the written file into place: " + ec.message());
-  }
+  // Detached data files (.nhdr) first, the file the user named last; each synced to disk.
+  staging.commit([](const std::string&) { return true; }, {path.filename().string()});
 }
 
 }  // namespace annotrace

@@ -1,11 +1,7 @@
 #include "Segmentation/LabelmapFileIO.h"
 
-#include <fcntl.h>
-#include <unistd.h>
-
 #include <algorithm>
 #include <array>
-#include <atomic>
 #include <cctype>
 #include <cmath>
 #include <cstdint>
@@ -18,6 +14,7 @@
 #include <string>
 #include <vector>
 
+#include "IO/StagingFolder.h"
 #include "IO/VolumeFileIO.h"
 #include "Segmentation/SegmentJson.h"
 #include "Volume/Volume.h"
@@ -76,69 +73,6 @@ fs::path siblingFile(const fs::path& sidecar, const json& name, const std::strin
 }
 
 // --- Durable writing -------------------------------------------------------------------------
-
-void syncPath(const fs::path& path, bool directory) {
-  const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC | (directory ? O_DIRECTORY : 0));
-  if (fd < 0) throw fileError(path, "cannot open to sync it to disk");
-  const int result = ::fsync(fd);
-  ::close(fd);
-  // Some file systems refuse fsync on a directory; the data itself was synced already.
-  if (result != 0 && !directory) throw fileError(path, "cannot sync the file to disk");
-}
-
-// A private folder next to the target, removed with whatever it still holds: each file is
-// written there under its final name (so detached NRRD data files keep their references),
-// synced, and renamed into place only when every file of the save is ready.
-class StagingFolder {
- public:
-  explicit StagingFolder(const fs::path& parent) : parent_(parent) {
-    static std::atomic<unsigned> counter{0};
-    for (int attempt = 0; attempt < 100; ++attempt) {
-      path_ = parent /
-              (".annotrace-save-" + std::to_string(::getpid()) + "-" + std::to_string(counter++));
-      std::error_code ec;
-      if (fs::create_directory(path_, ec)) return;
-      if (ec)
-        throw fileError(parent, "cannot create a temporary folder to save into: " + ec.message());
-    }
-    throw fileError(parent, "cannot create a temporary folder to save into");
-  }
-  StagingFolder(const StagingFolder&) = delete;
-  StagingFolder& operator=(const StagingFolder&) = delete;
-  ~StagingFolder() {
-    std::error_code ec;
-    fs::remove_all(path_, ec);
-  }
-  const fs::path& path() const { return path_; }
-
-  /// Syncs and moves the staged files whose names `pick` accepts into the parent folder;
-  /// the files named in `last` go after the others (a .nhdr header after its data file).
-  template <typename Pick>
-  void commit(Pick&& pick, const std::vector<std::string>& last = {}) {
-    std::vector<fs::path> files, after;
-    for (const auto& entry : fs::directory_iterator(path_)) {
-      const std::string name = entry.path().filename().string();
-      if (!entry.is_regular_file() || !pick(name)) continue;
-      (std::find(last.begin(), last.end(), name) != last.end() ? after : files)
-          .push_back(entry.path());
-    }
-    files.insert(files.end(), after.begin(), after.end());
-    for (const fs::path& file : files) syncPath(file, false);
-    for (const fs::path& file : files) {
-      std::error_code ec;
-      fs::rename(file, parent_ / file.filename(), ec);
-      if (ec) {
-        throw fileError(parent_ / file.filename(),
-                        "cannot move the saved file into place: " + ec.message());
-      }
-    }
-    syncPath(parent_, true);  // the renames themselves reach the disk before what follows
-  }
-
- private:
-  fs::path parent_;
-  fs::path path_;
-};
 
 void writeTextFile(const fs::path& path, const std::string& text) {
   std::ofstream out(path, std::ios::binary | std::ios::trunc);
