@@ -289,7 +289,12 @@ UndoStep SegmentEditorLogic::paint(const EditRegion& region, const Segment& targ
             if (!row[u]) continue;
             index[axes[0]] = slice.u0 + u;
             const auto [i, j, k] = index;
-            // Erasing a voxel the target does not hold changes nothing: skip it first.
+            // Erasing where the target has no brick changes nothing: jump to the brick's end
+            // along the row, so erasing through many slices costs what the segment holds.
+            if (erase && targetMask.brickEmpty(i, j, k)) {
+              u = ((slice.u0 + u) | (SparseMask::kBrickEdge - 1)) - slice.u0;
+              continue;
+            }
             if (erase && !targetMask.test(i, j, k)) continue;
             if (!erase && overwritten.empty() && targetMask.test(i, j, k)) continue;
             const std::size_t linear = grid.linearIndex(i, j, k);
