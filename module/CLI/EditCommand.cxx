@@ -118,8 +118,8 @@ int EditCommand::run(const std::vector<std::string>& arguments) {
     }
     if (!quiet) {
       std::string what = result.stepName;
-      if (op.tool == EditTool::Undo) what = "Undo: " + what;
-      if (op.tool == EditTool::Redo) what = "Redo: " + what;
+      if (op.tool == EditTool::Undo) what.insert(0, "Undo: ");
+      if (op.tool == EditTool::Redo) what.insert(0, "Redo: ");
       if (!result.changed) what = std::string(editToolName(op.tool)) + ": no change";
       std::cout << "[" << n + 1 << "/" << operations.size() << "] " << what;
       if (result.changed && result.changedVoxels > 0) {
