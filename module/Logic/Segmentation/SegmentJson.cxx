@@ -155,4 +155,58 @@ void updateSegmentFromJson(const json& object, Segment& s) {
   }
 }
 
+namespace {
+
+constexpr SliceOrientation kFamilies[] = {SliceOrientation::Axial, SliceOrientation::Coronal,
+                                          SliceOrientation::Sagittal};
+constexpr SliceSource kSources[] = {SliceSource::Drawn, SliceSource::Interpolated,
+                                    SliceSource::Propagated};
+
+}  // namespace
+
+json provenanceToJson(const SliceProvenance& provenance) {
+  json out = json::object();
+  for (SliceOrientation o : kFamilies) {
+    json family = json::object();
+    for (SliceSource source : kSources) {
+      const auto slices = provenance.slicesWith(o, source);
+      if (!slices.empty()) family[std::string(sliceSourceName(source))] = slices;
+    }
+    if (!family.empty()) out[std::string(orientationName(o))] = std::move(family);
+  }
+  return out;
+}
+
+SliceProvenance provenanceFromJson(const json& object, const std::array<std::size_t, 3>& size) {
+  requireObject(object, "\"provenance\"");
+  SliceProvenance provenance(size);
+  for (const auto& [familyName, family] : object.items()) {
+    std::optional<SliceOrientation> orientation;
+    for (SliceOrientation o : kFamilies) {
+      if (orientationName(o) == familyName) orientation = o;
+    }
+    if (!orientation) {
+      throw std::invalid_argument("unknown slice family \"" + familyName +
+                                  "\" in \"provenance\" (axial, coronal, sagittal)");
+    }
+    requireObject(family, "a provenance family");
+    for (const auto& [sourceName, slices] : family.items()) {
+      const auto source = sliceSourceFromName(sourceName);
+      if (!source || !slices.is_array()) {
+        throw std::invalid_argument("\"provenance\" " + familyName + ": \"" + sourceName +
+                                    "\" must be drawn, interpolated or propagated with a list");
+      }
+      for (const json& slice : slices) {
+        if (!slice.is_number_unsigned() ||
+            slice.get<std::size_t>() >= provenance.sliceCount(*orientation)) {
+          throw std::invalid_argument("\"provenance\" " + familyName + " names slice " +
+                                      slice.dump() + ", outside the grid");
+        }
+        provenance.set(*orientation, slice.get<std::size_t>(), *source);
+      }
+    }
+  }
+  return provenance;
+}
+
 }  // namespace annotrace

@@ -3,6 +3,7 @@
 #include <nlohmann/json.hpp>
 
 #include "Segmentation/Segment.h"
+#include "Segmentation/SliceProvenance.h"
 
 namespace annotrace {
 
@@ -22,5 +23,13 @@ SegmentTerminology terminologyFromJson(const nlohmann::json& json);
 nlohmann::json segmentToJson(const Segment& segment);
 /// Fills `segment` from the members present in `json` (others stay as they are).
 void updateSegmentFromJson(const nlohmann::json& json, Segment& segment);
+
+/// Per-slice provenance: {"axial": {"drawn": [12, 18], "interpolated": [13, 14, ...]},
+/// "coronal": {...}, "sagittal": {...}}; families and sources without slices are left out.
+nlohmann::json provenanceToJson(const SliceProvenance& provenance);
+/// Throws std::invalid_argument naming what is wrong (unknown family or source, slice outside
+/// the grid's `size`).
+SliceProvenance provenanceFromJson(const nlohmann::json& json,
+                                   const std::array<std::size_t, 3>& size);
 
 }  // namespace annotrace

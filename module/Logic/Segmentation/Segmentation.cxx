@@ -78,6 +78,14 @@ SparseMask& Segmentation::mask(SegmentId id) {
   return entries_[positionOf(id)].mask;
 }
 
+const SliceProvenance& Segmentation::provenance(SegmentId id) const {
+  return entries_[positionOf(id)].provenance;
+}
+
+SliceProvenance& Segmentation::provenance(SegmentId id) {
+  return entries_[positionOf(id)].provenance;
+}
+
 void Segmentation::checkUnique(const Segment& s, SegmentId ignoring) const {
   if (s.labelValue == 0) throw std::invalid_argument("label value 0 means background");
   // Label map files store int16 voxels.
@@ -126,7 +134,8 @@ const Segment& Segmentation::addSegment(Segment segment) {
   return insertSegment(entries_.size(), std::move(segment), SparseMask(geometry_.size));
 }
 
-const Segment& Segmentation::insertSegment(std::size_t position, Segment segment, SparseMask mask) {
+const Segment& Segmentation::insertSegment(std::size_t position, Segment segment, SparseMask mask,
+                                           SliceProvenance provenance) {
   if (geometry_.voxelCount() == 0) throw std::logic_error("segmentation has no grid");
   Segment s = completed(std::move(segment));
   checkUnique(s, 0);
@@ -134,15 +143,22 @@ const Segment& Segmentation::insertSegment(std::size_t position, Segment segment
     throw std::invalid_argument("segment mask does not match the segmentation grid");
   }
   position = std::min(position, entries_.size());
+  if (provenance.empty()) provenance = SliceProvenance(geometry_.size);
+  if (provenance.sliceCount(SliceOrientation::Axial) != geometry_.size[2] ||
+      provenance.sliceCount(SliceOrientation::Coronal) != geometry_.size[1] ||
+      provenance.sliceCount(SliceOrientation::Sagittal) != geometry_.size[0]) {
+    throw std::invalid_argument("segment provenance does not match the segmentation grid");
+  }
   entries_.insert(entries_.begin() + static_cast<std::ptrdiff_t>(position),
-                  Entry{std::move(s), std::move(mask)});
+                  Entry{std::move(s), std::move(mask), std::move(provenance)});
   nextId_ = std::max(nextId_, entries_[position].segment.id + 1);
   return entries_[position].segment;
 }
 
-SparseMask Segmentation::removeSegment(SegmentId id) {
+SparseMask Segmentation::removeSegment(SegmentId id, SliceProvenance* provenance) {
   const std::size_t p = positionOf(id);
   SparseMask mask = std::move(entries_[p].mask);
+  if (provenance) *provenance = std::move(entries_[p].provenance);
   entries_.erase(entries_.begin() + static_cast<std::ptrdiff_t>(p));
   return mask;
 }
@@ -192,7 +208,8 @@ bool Segmentation::operator==(const Segmentation& other) const {
   }
   for (std::size_t p = 0; p < entries_.size(); ++p) {
     if (!(entries_[p].segment == other.entries_[p].segment) ||
-        !(entries_[p].mask == other.entries_[p].mask)) {
+        !(entries_[p].mask == other.entries_[p].mask) ||
+        !(entries_[p].provenance == other.entries_[p].provenance)) {
       return false;
     }
   }

@@ -5,6 +5,7 @@
 #include <vector>
 
 #include "Segmentation/Segment.h"
+#include "Segmentation/SliceProvenance.h"
 #include "Segmentation/SparseMask.h"
 #include "Volume/ImageGeometry.h"
 
@@ -38,14 +39,19 @@ class Segmentation {
   std::size_t positionOf(SegmentId id) const;
   const SparseMask& mask(SegmentId id) const;
   SparseMask& mask(SegmentId id);
+  /// Which slices of the segment were drawn, interpolated or propagated.
+  const SliceProvenance& provenance(SegmentId id) const;
+  SliceProvenance& provenance(SegmentId id);
 
   /// Adds a segment at the end (or at `position`) and returns it as stored. An id of 0 gets
   /// the next free id, a label value of 0 the smallest free value, an empty name "Segment N".
   /// Throws std::invalid_argument on a duplicate name, id or label value.
   const Segment& addSegment(Segment segment);
-  const Segment& insertSegment(std::size_t position, Segment segment, SparseMask mask);
-  /// Removes a segment and returns its mask.
-  SparseMask removeSegment(SegmentId id);
+  /// An empty provenance means none yet (every slice SliceSource::None).
+  const Segment& insertSegment(std::size_t position, Segment segment, SparseMask mask,
+                               SliceProvenance provenance = {});
+  /// Removes a segment and returns its mask (and, when asked, its provenance).
+  SparseMask removeSegment(SegmentId id, SliceProvenance* provenance = nullptr);
   /// Replaces a segment's description (same id); same checks as addSegment.
   void updateSegment(const Segment& segment);
 
@@ -59,13 +65,14 @@ class Segmentation {
   /// history carries it so it is only ever replayed onto the exact voxels it was made on.
   std::uint64_t contentDigest() const;
 
-  /// Same geometry, same segments in the same order, same voxels.
+  /// Same geometry, same segments in the same order, same voxels, same provenance.
   bool operator==(const Segmentation& other) const;
 
  private:
   struct Entry {
     Segment segment;
     SparseMask mask;
+    SliceProvenance provenance;
   };
   void checkUnique(const Segment& segment, SegmentId ignoring) const;
   Segment completed(Segment segment) const;

@@ -81,9 +81,18 @@ class ByteReader {
 nlohmann::json tableChangesToJson(const std::vector<SegmentTableChange>& changes) {
   nlohmann::json out = nlohmann::json::array();
   for (const SegmentTableChange& c : changes) {
-    out.push_back({{"before", c.before ? segmentToJson(*c.before) : nlohmann::json()},
-                   {"after", c.after ? segmentToJson(*c.after) : nlohmann::json()},
-                   {"position", c.position}});
+    nlohmann::json change{{"before", c.before ? segmentToJson(*c.before) : nlohmann::json()},
+                          {"after", c.after ? segmentToJson(*c.after) : nlohmann::json()},
+                          {"position", c.position}};
+    if (!c.removedProvenance.empty()) {
+      const SliceProvenance& p = c.removedProvenance;
+      change["removed_provenance"] = {
+          {"size",
+           {p.sliceCount(SliceOrientation::Sagittal), p.sliceCount(SliceOrientation::Coronal),
+            p.sliceCount(SliceOrientation::Axial)}},
+          {"slices", provenanceToJson(p)}};
+    }
+    out.push_back(std::move(change));
   }
   return out;
 }
@@ -101,7 +110,39 @@ std::vector<SegmentTableChange> tableChangesFromJson(const nlohmann::json& json)
     c.before = segmentOf(item.at("before"));
     c.after = segmentOf(item.at("after"));
     c.position = item.at("position").get<std::size_t>();
+    if (item.contains("removed_provenance")) {
+      const auto& removed = item.at("removed_provenance");
+      c.removedProvenance = provenanceFromJson(
+          removed.at("slices"), removed.at("size").get<std::array<std::size_t, 3>>());
+    }
     out.push_back(std::move(c));
+  }
+  return out;
+}
+
+// Provenance changes as [[segment, family (0 axial, 1 coronal, 2 sagittal), slice, before,
+// after], ...] with sources as their numbers.
+nlohmann::json provenanceChangesToJson(const std::vector<ProvenanceChange>& changes) {
+  nlohmann::json out = nlohmann::json::array();
+  for (const ProvenanceChange& c : changes) {
+    out.push_back({c.segment, static_cast<int>(c.orientation), c.slice, static_cast<int>(c.before),
+                   static_cast<int>(c.after)});
+  }
+  return out;
+}
+
+std::vector<ProvenanceChange> provenanceChangesFromJson(const nlohmann::json& json) {
+  std::vector<ProvenanceChange> out;
+  auto source = [](int value) {
+    if (value < 0 || value > 3) throw std::invalid_argument("unknown slice source");
+    return static_cast<SliceSource>(value);
+  };
+  for (const auto& item : json) {
+    const int family = item.at(1).get<int>();
+    if (family < 0 || family > 2) throw std::invalid_argument("unknown slice family");
+    out.push_back({item.at(0).get<std::uint32_t>(), static_cast<SliceOrientation>(family),
+                   item.at(2).get<std::size_t>(), source(item.at(3).get<int>()),
+                   source(item.at(4).get<int>())});
   }
   return out;
 }
@@ -109,6 +150,7 @@ std::vector<SegmentTableChange> tableChangesFromJson(const nlohmann::json& json)
 void writeStep(ByteWriter& w, const UndoStep& step) {
   w.text(step.name);
   w.text(tableChangesToJson(step.tableChanges).dump());
+  w.text(provenanceChangesToJson(step.provenance).dump());
   w.u64(step.flips.size());
   for (const SegmentFlips& f : step.flips) {
     w.u32(f.segment);
@@ -122,8 +164,10 @@ UndoStep readStep(ByteReader& r) {
   UndoStep step;
   step.name = r.text();
   const std::string table = r.text();
+  const std::string provenance = r.text();
   try {
     step.tableChanges = tableChangesFromJson(nlohmann::json::parse(table));
+    step.provenance = provenanceChangesFromJson(nlohmann::json::parse(provenance));
   } catch (const std::exception& e) {
     ByteReader::damaged(std::string("step \"") + step.name + "\": " + e.what());
   }
@@ -253,12 +297,12 @@ UndoHistory UndoHistory::read(std::istream& in, std::uint64_t expectedDigest, Li
   }
   UndoHistory history(limits);
   ByteReader r(raw);
-  const std::uint64_t undoCount = r.count(24);
+  const std::uint64_t undoCount = r.count(32);
   for (std::uint64_t n = 0; n < undoCount; ++n) {
     history.undo_.push_back(readStep(r));
     history.undoBytes_ += history.undo_.back().memoryBytes();
   }
-  const std::uint64_t redoCount = r.count(24);
+  const std::uint64_t redoCount = r.count(32);
   for (std::uint64_t n = 0; n < redoCount; ++n) history.redo_.push_back(readStep(r));
   if (!r.atEnd()) ByteReader::damaged("trailing bytes");
   history.enforceLimits();

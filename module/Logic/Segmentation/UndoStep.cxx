@@ -78,24 +78,29 @@ std::size_t UndoStep::memoryBytes() const {
   for (const SegmentFlips& f : flips) {
     bytes += sizeof(SegmentFlips) + f.runs.capacity() * sizeof(std::uint64_t);
   }
-  bytes += tableChanges.capacity() * sizeof(SegmentTableChange);
+  for (const SegmentTableChange& c : tableChanges) {
+    bytes += sizeof(SegmentTableChange);
+    if (!c.removedProvenance.empty()) {
+      for (SliceOrientation o :
+           {SliceOrientation::Axial, SliceOrientation::Coronal, SliceOrientation::Sagittal}) {
+        bytes += c.removedProvenance.sliceCount(o);
+      }
+    }
+  }
+  bytes += provenance.capacity() * sizeof(ProvenanceChange);
   return bytes;
 }
 
-namespace {
-
-void insertAdded(const SegmentTableChange& change, Segmentation& segmentation) {
-  segmentation.insertSegment(change.position, *change.after,
-                             SparseMask(segmentation.geometry().size));
-}
-
-}  // namespace
-
 void UndoStep::applyForward(Segmentation& segmentation) const {
   for (const SegmentTableChange& c : tableChanges) {
-    if (!c.before && c.after) insertAdded(c, segmentation);
+    if (!c.before && c.after) {
+      segmentation.insertSegment(c.position, *c.after, SparseMask(segmentation.geometry().size));
+    }
   }
   for (const SegmentFlips& f : flips) applyFlips(f, segmentation.mask(f.segment));
+  for (const ProvenanceChange& p : provenance) {
+    segmentation.provenance(p.segment).set(p.orientation, p.slice, p.after);
+  }
   for (const SegmentTableChange& c : tableChanges) {
     if (c.before && !c.after) segmentation.removeSegment(c.before->id);
     if (c.before && c.after) segmentation.updateSegment(*c.after);
@@ -105,9 +110,13 @@ void UndoStep::applyForward(Segmentation& segmentation) const {
 void UndoStep::applyBackward(Segmentation& segmentation) const {
   for (auto c = tableChanges.rbegin(); c != tableChanges.rend(); ++c) {
     if (c->before && !c->after) {
-      segmentation.insertSegment(c->position, *c->before, SparseMask(segmentation.geometry().size));
+      segmentation.insertSegment(c->position, *c->before, SparseMask(segmentation.geometry().size),
+                                 c->removedProvenance);
     }
     if (c->before && c->after) segmentation.updateSegment(*c->before);
+  }
+  for (auto p = provenance.rbegin(); p != provenance.rend(); ++p) {
+    segmentation.provenance(p->segment).set(p->orientation, p->slice, p->before);
   }
   for (auto f = flips.rbegin(); f != flips.rend(); ++f) {
     applyFlips(*f, segmentation.mask(f->segment));

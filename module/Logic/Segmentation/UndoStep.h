@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "Segmentation/Segment.h"
+#include "Segmentation/SliceProvenance.h"
 #include "Segmentation/SparseMask.h"
 
 namespace annotrace {
@@ -59,6 +60,7 @@ struct SegmentTableChange {
   std::optional<Segment> before;
   std::optional<Segment> after;
   std::size_t position = 0;  ///< table position of the segment (before removal, after insertion)
+  SliceProvenance removedProvenance;  ///< a removed segment's provenance, restored by undo
   bool operator==(const SegmentTableChange&) const = default;
 };
 
@@ -66,14 +68,16 @@ struct SegmentTableChange {
 /// table entries it changed. The operation that made it lives in the editor's edit log, not
 /// here: a step holds only what undo needs.
 ///
-/// Applied forward: table insertions, then flips, then removals and description changes.
-/// Backward runs the mirror order, so removing a segment with voxels is undone exactly.
+/// Applied forward: table insertions, then flips and provenance changes, then removals and
+/// description changes. Backward runs the mirror order, so removing a segment with voxels is
+/// undone exactly.
 struct UndoStep {
   std::string name;
   std::vector<SegmentFlips> flips;
   std::vector<SegmentTableChange> tableChanges;
+  std::vector<ProvenanceChange> provenance;
 
-  bool empty() const { return flips.empty() && tableChanges.empty(); }
+  bool empty() const { return flips.empty() && tableChanges.empty() && provenance.empty(); }
   std::size_t changedVoxels() const;
   /// Bytes this step holds in memory (runs, table entries, name).
   std::size_t memoryBytes() const;
