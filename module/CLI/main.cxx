@@ -37,6 +37,15 @@ Usage:
       with its sidecar (SEG.seg.json: segments, terminology, edit log) and undo history
       (SEG.undo). Docs/EditOperations.md describes the format. A failing operation names its
       number and writes nothing.
+  annotrace interpolate --volume V --seg START --out SEG [--plane axial|coronal|sagittal]
+                      [--segment NAME[,NAME...]] [--keys K1,K2,...] [--series ID] [--quiet]
+      Fill the slices between the key slices of segments (every unlocked one unless --segment
+      names them): the slices drawn on, or --keys, or every slice that holds the segment.
+      Drawn slices and other segments' voxels are never changed. One undo step.
+  annotrace propagate --volume V --seg START --out SEG --segment NAME --slice N
+                      [--plane P] [--max-slices M] [--direction both|forward|backward]
+      Carry a segment from slice N to its neighbours, adapting it to the image, until the
+      structure ends (or M slices each way). One undo step.
   annotrace help | --help | -h
   annotrace --version
 
@@ -73,6 +82,8 @@ int main(int argc, char** argv) {
     if (command == "info") return InfoCommand::run(rest);
     if (command == "convert") return ConvertCommand::run(rest);
     if (command == "edit") return EditCommand::run(rest);
+    if (command == "interpolate") return EditCommand::runInterpolate(rest);
+    if (command == "propagate") return EditCommand::runPropagate(rest);
     return usageError("unknown command '" + command + "'");
   } catch (const UsageError& e) {
     return usageError(e.what());

@@ -21,6 +21,8 @@ constexpr ToolName kTools[] = {
     {EditTool::Eraser, "eraser"},
     {EditTool::Scissors, "scissors"},
     {EditTool::Fill, "fill"},
+    {EditTool::Interpolate, "interpolate"},
+    {EditTool::Propagate, "propagate"},
     {EditTool::AddSegment, "add_segment"},
     {EditTool::RemoveSegment, "remove_segment"},
     {EditTool::UpdateSegment, "update_segment"},
@@ -60,7 +62,17 @@ std::size_t index(const json& v, const char* name) {
 }
 
 bool needsSegment(EditTool tool) {
-  return tool != EditTool::AddSegment && tool != EditTool::Undo && tool != EditTool::Redo;
+  return tool != EditTool::AddSegment && tool != EditTool::Undo && tool != EditTool::Redo &&
+         tool != EditTool::Interpolate;
+}
+
+SliceOrientation planeOf(const json& op) {
+  if (!op.contains("plane")) return SliceOrientation::Axial;
+  const std::string plane = text(op, "plane");
+  if (plane == "axial") return SliceOrientation::Axial;
+  if (plane == "coronal") return SliceOrientation::Coronal;
+  if (plane == "sagittal") return SliceOrientation::Sagittal;
+  bad("unknown plane \"" + plane + "\" (axial, coronal, sagittal)");
 }
 
 bool drawsOnSlice(EditTool tool) {
@@ -91,8 +103,8 @@ EditOperation EditOperation::fromJson(const json& op) {
   }
   if (!known) {
     bad("unknown tool \"" + toolName +
-        "\" (polygon, freehand, brush, eraser, scissors, fill, add_segment, remove_segment, "
-        "update_segment, undo, redo)");
+        "\" (polygon, freehand, brush, eraser, scissors, fill, interpolate, propagate, "
+        "add_segment, remove_segment, update_segment, undo, redo)");
   }
   if (needsSegment(out.tool)) {
     if (!op.contains("segment")) bad("\"" + toolName + "\" needs \"segment\" (a segment name)");
@@ -112,19 +124,41 @@ EditOperation EditOperation::fromJson(const json& op) {
       out.segmentFields = json::object();
     }
   }
+  if (out.tool == EditTool::Interpolate) {
+    out.plane = planeOf(op);
+    if (op.contains("segments")) {
+      const json& list = op.at("segments");
+      if (!list.is_array()) bad("\"segments\" must be a list of segment names");
+      for (const json& name : list) {
+        if (!name.is_string()) bad("\"segments\" must be a list of segment names");
+        out.segments.push_back(name.get<std::string>());
+      }
+    }
+    if (op.contains("key_slices")) {
+      const json& list = op.at("key_slices");
+      if (!list.is_array()) bad("\"key_slices\" must be a list of slice indices");
+      for (const json& k : list) out.keySlices.push_back(index(k, "key_slices"));
+    }
+    return out;
+  }
+  if (out.tool == EditTool::Propagate) {
+    out.plane = planeOf(op);
+    if (!op.contains("slice")) bad("\"propagate\" needs \"slice\" (the slice to start from)");
+    out.slice = index(op.at("slice"), "slice");
+    if (op.contains("max_slices")) out.maxSlices = index(op.at("max_slices"), "max_slices");
+    if (op.contains("direction")) {
+      const std::string direction = text(op, "direction");
+      if (direction != "both" && direction != "forward" && direction != "backward") {
+        bad("\"direction\" must be \"both\", \"forward\" or \"backward\"");
+      }
+      out.forward = direction != "backward";
+      out.backward = direction != "forward";
+    }
+    return out;
+  }
   if (!drawsOnSlice(out.tool)) return out;
 
-  if (op.contains("plane")) {
-    const std::string plane = text(op, "plane");
-    if (plane == "axial")
-      out.plane = SliceOrientation::Axial;
-    else if (plane == "coronal")
-      out.plane = SliceOrientation::Coronal;
-    else if (plane == "sagittal")
-      out.plane = SliceOrientation::Sagittal;
-    else
-      bad("unknown plane \"" + plane + "\" (axial, coronal, sagittal)");
-  }
+  out.plane = planeOf(op);
   if (op.contains("slice")) out.slice = index(op.at("slice"), "slice");
   if (!op.contains("points")) bad("\"" + toolName + "\" needs \"points\" ([[x, y, z], ...] in mm)");
   const json& points = op.at("points");
@@ -249,7 +283,20 @@ json EditOperation::toJson() const {
     op["segment"] = segmentFields;
     return op;
   }
+  if (tool == EditTool::Interpolate) {
+    op["plane"] = std::string(orientationName(plane));
+    if (!segments.empty()) op["segments"] = segments;
+    if (!keySlices.empty()) op["key_slices"] = keySlices;
+    return op;
+  }
   op["segment"] = segment;
+  if (tool == EditTool::Propagate) {
+    op["plane"] = std::string(orientationName(plane));
+    op["slice"] = slice.value_or(0);
+    op["max_slices"] = maxSlices;
+    op["direction"] = forward && backward ? "both" : forward ? "forward" : "backward";
+    return op;
+  }
   if (tool == EditTool::RemoveSegment) return op;
   if (tool == EditTool::UpdateSegment) {
     op["changes"] = segmentFields;

@@ -14,12 +14,14 @@
 namespace annotrace {
 
 enum class EditTool {
-  Polygon,   ///< clicked vertices, closed
-  Freehand,  ///< dense points, closed
-  Brush,     ///< circle or sphere swept along the points
-  Eraser,    ///< the brush, erasing
-  Scissors,  ///< fill or erase inside or outside a contour, on one slice or a slab
-  Fill,      ///< flood fill of an enclosed region from a seed, or of every hole on a slice
+  Polygon,      ///< clicked vertices, closed
+  Freehand,     ///< dense points, closed
+  Brush,        ///< circle or sphere swept along the points
+  Eraser,       ///< the brush, erasing
+  Scissors,     ///< fill or erase inside or outside a contour, on one slice or a slab
+  Fill,         ///< flood fill of an enclosed region from a seed, or of every hole on a slice
+  Interpolate,  ///< fill the slices between key slices of segments
+  Propagate,    ///< carry a segment from one slice to its neighbours, following the image
   AddSegment,
   RemoveSegment,
   UpdateSegment,
@@ -78,6 +80,15 @@ struct EditOperation {
   bool wholeVolume = false;
   FillMode fill = FillMode::Seed;
   EditConstraints constraints;
+  /// Interpolate: the segments (names; empty: every unlocked one) and, optionally, their key
+  /// slices (empty: each segment's drawn slices).
+  std::vector<std::string> segments;
+  std::vector<std::size_t> keySlices;
+  /// Propagate: from `slice`, at most this many slices each way (0: until the structure
+  /// ends), and in which directions.
+  std::size_t maxSlices = 0;
+  bool forward = true;
+  bool backward = true;
   /// AddSegment / UpdateSegment: the segment's members in SegmentJson form, plus
   /// "terminology_name" to take terminology and colour from the catalog.
   nlohmann::json segmentFields;

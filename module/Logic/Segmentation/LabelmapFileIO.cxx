@@ -410,6 +410,7 @@ struct SidecarSegment {
   Segment segment;
   std::size_t layer = 1;
   std::size_t voxelCount = 0;
+  json provenance;  ///< per-slice provenance as saved (read once the grid is known)
 };
 
 std::vector<SidecarSegment> sidecarSegments(const json& doc, const fs::path& sidecar,
@@ -444,6 +445,7 @@ std::vector<SidecarSegment> sidecarSegments(const json& doc, const fs::path& sid
       throw fileError(sidecar, who + " has no \"voxel_count\"");
     }
     s.voxelCount = count.get<std::size_t>();
+    s.provenance = entry.value("provenance", json::object());
     out.push_back(std::move(s));
   }
   return out;
@@ -521,7 +523,14 @@ LabelmapBundle readWithSidecar(const fs::path& path, const fs::path& sidecar,
   bundle.segmentation = Segmentation(grid);
   try {
     for (std::size_t p = 0; p < segments.size(); ++p) {
-      bundle.segmentation.insertSegment(p, std::move(segments[p].segment), std::move(masks[p]));
+      SliceProvenance provenance;
+      try {
+        provenance = provenanceFromJson(segments[p].provenance, grid.size);
+      } catch (const std::exception& e) {
+        throw fileError(sidecar, "segment \"" + segments[p].segment.name + "\": " + e.what());
+      }
+      bundle.segmentation.insertSegment(p, std::move(segments[p].segment), std::move(masks[p]),
+                                        std::move(provenance));
     }
     const json& next = doc.value("next_segment_id", json());
     if (!next.is_null()) {
@@ -656,6 +665,7 @@ void LabelmapFileIO::write(const Segmentation& segmentation, const fs::path& lab
     json entry = segmentToJson(segmentation.segmentAt(p));
     entry["layer"] = layerOf[p];
     entry["voxel_count"] = segmentation.maskAt(p).count();
+    entry["provenance"] = provenanceToJson(segmentation.provenance(segmentation.segmentAt(p).id));
     segments.push_back(std::move(entry));
   }
   const json doc = {{"format", kFormat},

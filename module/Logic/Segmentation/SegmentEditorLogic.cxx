@@ -1,12 +1,15 @@
 #include "Segmentation/SegmentEditorLogic.h"
 
 #include <cmath>
+#include <map>
 #include <sstream>
 #include <stdexcept>
 
 #include "Segmentation/EditRegionBuilder.h"
 #include "Segmentation/SegmentJson.h"
 #include "Segmentation/SliceFloodFill.h"
+#include "Segmentation/SliceInterpolator.h"
+#include "Segmentation/SlicePropagator.h"
 
 namespace annotrace {
 
@@ -35,6 +38,22 @@ void checkSameGrid(const ImageGeometry& volume, const ImageGeometry& segmentatio
   if (!same) {
     bad("the segmentation's grid does not match the volume's (size, origin, spacing or "
         "direction differ)");
+  }
+}
+
+/// Tools that draw on one slice (not through a slab) make it a drawn slice.
+bool marksDrawnSlice(const EditOperation& op) {
+  switch (op.tool) {
+    case EditTool::Polygon:
+    case EditTool::Freehand:
+    case EditTool::Brush:
+    case EditTool::Eraser:
+    case EditTool::Fill:
+      return true;
+    case EditTool::Scissors:
+      return !op.wholeVolume && (!op.slab || op.slab->first == op.slab->second);
+    default:
+      return false;
   }
 }
 
@@ -101,6 +120,10 @@ std::string editStepName(const EditOperation& op, std::string_view segmentName) 
       return "Remove segment " + std::string(segmentName);
     case EditTool::UpdateSegment:
       return "Edit segment " + std::string(segmentName);
+    case EditTool::Interpolate:
+      return "Interpolate " + std::string(segmentName);
+    case EditTool::Propagate:
+      return "Propagate " + std::string(segmentName);
     case EditTool::Undo:
       return "Undo";
     case EditTool::Redo:
@@ -138,6 +161,9 @@ EditResult SegmentEditorLogic::apply(const EditOperation& op, const Progress* pr
       return removeSegment(op);
     case EditTool::UpdateSegment:
       return updateSegment(op);
+    case EditTool::Interpolate:
+    case EditTool::Propagate:
+      return accept(preview(op, progress), op);
     default:
       break;
   }
@@ -159,6 +185,16 @@ EditResult SegmentEditorLogic::apply(const EditOperation& op, const Progress* pr
   const EditRegion region = regionFor(resolved, target);
   UndoStep step = paint(region, target, erases(resolved), resolved.constraints, progress);
   step.name = editStepName(resolved, target.name);
+  // The slice drawn on becomes a key slice: interpolation and propagation never change it.
+  if (!step.empty() && marksDrawnSlice(resolved)) {
+    SliceProvenance& provenance = segmentation_.provenance(target.id);
+    const SliceSource before = provenance.at(resolved.plane, *resolved.slice);
+    if (before != SliceSource::Drawn) {
+      step.provenance.push_back(
+          {target.id, resolved.plane, *resolved.slice, before, SliceSource::Drawn});
+      provenance.set(resolved.plane, *resolved.slice, SliceSource::Drawn);
+    }
+  }
   return commit(std::move(step), resolved);
 }
 
@@ -421,7 +457,8 @@ EditResult SegmentEditorLogic::removeSegment(const EditOperation& op) {
     });
     step.flips.push_back(std::move(flips));
   }
-  step.tableChanges.push_back({target, std::nullopt, segmentation_.positionOf(target.id)});
+  step.tableChanges.push_back({target, std::nullopt, segmentation_.positionOf(target.id),
+                               segmentation_.provenance(target.id)});
   step.applyForward(segmentation_);
   return commit(std::move(step), op);
 }
@@ -437,6 +474,104 @@ EditResult SegmentEditorLogic::updateSegment(const EditOperation& op) {
   step.name = after.name != before.name ? "Rename segment " + before.name + " to " + after.name
                                         : editStepName(op, before.name);
   step.tableChanges.push_back({before, after, segmentation_.positionOf(before.id)});
+  return commit(std::move(step), op);
+}
+
+SegmentationPreview SegmentEditorLogic::preview(const EditOperation& op,
+                                                const Progress* progress) const {
+  if (op.tool == EditTool::Interpolate) {
+    InterpolationOptions options;
+    options.orientation = op.plane;
+    for (const std::string& name : op.segments) {
+      options.segments.push_back(targetSegment(name, true).id);
+    }
+    if (!op.keySlices.empty()) {
+      std::vector<SegmentId> ids = options.segments;
+      if (ids.empty()) {
+        for (std::size_t p = 0; p < segmentation_.segmentCount(); ++p) {
+          if (!segmentation_.segmentAt(p).locked) ids.push_back(segmentation_.segmentAt(p).id);
+        }
+      }
+      for (SegmentId id : ids) options.keySlices[id] = op.keySlices;
+    }
+    return SliceInterpolator::interpolate(segmentation_, options, progress);
+  }
+  if (op.tool == EditTool::Propagate) {
+    PropagationOptions options;
+    options.segment = targetSegment(op.segment, true).id;
+    options.orientation = op.plane;
+    options.fromSlice = op.slice.value_or(0);
+    options.forward = op.forward;
+    options.backward = op.backward;
+    options.maxSlices = op.maxSlices;
+    return SlicePropagator::propagate(*source_, segmentation_, options, progress);
+  }
+  bad("only interpolate and propagate compute a preview");
+}
+
+EditResult SegmentEditorLogic::accept(const SegmentationPreview& preview, const EditOperation& op) {
+  const ImageGeometry& grid = segmentation_.geometry();
+  UndoStep step;
+  std::map<SegmentId, std::size_t> slicesPerSegment;
+  std::map<std::pair<SegmentId, int>, FlipRecorder> recorders;
+  for (const SlicePatch& patch : preview.patches) {
+    const Segment& target = segmentation_.segment(patch.segment);
+    if (target.locked) bad("segment \"" + target.name + "\" is locked");
+    SliceProvenance& provenance = segmentation_.provenance(patch.segment);
+    // A drawn slice is the user's: nothing automatic ever changes it.
+    if (provenance.at(patch.slice.orientation, patch.slice.index) == SliceSource::Drawn) continue;
+    const auto axes = patch.slice.axes();
+    SparseMask& mask = segmentation_.mask(patch.segment);
+    auto [recorder, inserted] =
+        recorders.try_emplace({patch.segment, axes[0]}, patch.segment, axes[0], grid.size);
+    (void)inserted;
+    std::array<std::size_t, 3> index{};
+    index[axes[2]] = patch.slice.index;
+    const std::size_t width = grid.size[axes[0]], height = grid.size[axes[1]];
+    for (std::size_t v = 0; v < height; ++v) {
+      index[axes[1]] = v;
+      const bool rowInWindow = v >= patch.v0 && v < patch.v0 + patch.mask.height;
+      for (std::size_t u = 0; u < width; ++u) {
+        index[axes[0]] = u;
+        const bool inWindow = rowInWindow && u >= patch.u0 && u < patch.u0 + patch.mask.width;
+        bool want = inWindow && patch.mask.at(u - patch.u0, v - patch.v0) != 0;
+        if (!want && !inWindow && mask.brickEmpty(index[0], index[1], index[2])) {
+          u |= SparseMask::kBrickEdge - 1;  // nothing of the segment in this brick's row
+          continue;
+        }
+        // Never take a voxel another segment holds: automation adds only free voxels.
+        if (want) {
+          for (std::size_t p = 0; p < segmentation_.segmentCount() && want; ++p) {
+            if (segmentation_.segmentAt(p).id != patch.segment &&
+                segmentation_.maskAt(p).test(index[0], index[1], index[2])) {
+              want = mask.test(index[0], index[1], index[2]);  // keep what it already had
+            }
+          }
+        }
+        if (mask.assign(index[0], index[1], index[2], want)) {
+          recorder->second.add(grid.linearIndex(index[0], index[1], index[2]));
+        }
+      }
+    }
+    const SliceSource before = provenance.at(patch.slice.orientation, patch.slice.index);
+    if (before != patch.source) {
+      step.provenance.push_back(
+          {patch.segment, patch.slice.orientation, patch.slice.index, before, patch.source});
+      provenance.set(patch.slice.orientation, patch.slice.index, patch.source);
+    }
+    ++slicesPerSegment[patch.segment];
+  }
+  for (auto& [key, recorder] : recorders) {
+    if (!recorder.empty()) step.flips.push_back(recorder.take());
+  }
+  std::size_t slices = 0;
+  for (const auto& [id, n] : slicesPerSegment) slices += n;
+  const std::string what = slicesPerSegment.size() == 1
+                               ? segmentation_.segment(slicesPerSegment.begin()->first).name
+                               : std::to_string(slicesPerSegment.size()) + " segments";
+  step.name = std::string(op.tool == EditTool::Propagate ? "Propagate " : "Interpolate ") + what +
+              " (" + std::string(orientationName(op.plane)) + ", " + std::to_string(slices) +
+              " slice" + (slices == 1 ? "" : "s") + ")";
   return commit(std::move(step), op);
 }
 

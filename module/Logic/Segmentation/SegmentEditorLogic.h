@@ -11,6 +11,7 @@
 #include "Segmentation/EditOperation.h"
 #include "Segmentation/EditRegion.h"
 #include "Segmentation/Segmentation.h"
+#include "Segmentation/SegmentationPreview.h"
 #include "Segmentation/UndoHistory.h"
 #include "Volume/Volume.h"
 
@@ -18,8 +19,8 @@ namespace annotrace {
 
 /// What one applied operation did.
 struct EditResult {
-  bool changed = false;        ///< false: a no-op (no undo step was made)
-  std::string stepName;        ///< "Brush 5 mm on Liver"; for undo/redo the step's name
+  bool changed = false;  ///< false: a no-op (no undo step was made)
+  std::string stepName;  ///< "Brush 5 mm on Liver"; for undo/redo the step's name
   std::size_t changedVoxels = 0;
 };
 
@@ -52,6 +53,15 @@ class SegmentEditorLogic {
   EditResult apply(const EditOperation& operation, const Progress* progress = nullptr);
   EditResult undo();
   EditResult redo();
+
+  /// What an interpolate or propagate operation would change, computed without changing
+  /// anything, for the user to look at.
+  SegmentationPreview preview(const EditOperation& operation,
+                              const Progress* progress = nullptr) const;
+  /// Applies a preview as one undo step ("Interpolate Liver (axial, 12 slices)") and logs
+  /// `operation` as what made it. Drawn slices and voxels of other segments are never changed;
+  /// the patched slices take the preview's provenance. Apply(operation) does both at once.
+  EditResult accept(const SegmentationPreview& preview, const EditOperation& operation);
 
  private:
   const Segment& targetSegment(const std::string& name, bool forEditing) const;

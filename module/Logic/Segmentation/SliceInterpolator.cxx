@@ -119,8 +119,9 @@ std::vector<Group> correspond(const Components& a, const Components& b, double s
       }
     }
     const double gap = distance(a.centroid[i], b.centroid[*best]);
-    if (nearest == i &&
-        gap <= 3.0 * (radius(a.area[i]) + radius(b.area[*best])) + 2.0 * std::max(su, sv)) {
+    // Far enough apart to be unrelated structures (one ending, another starting) only when
+    // the centroids are more than five combined radii plus 10 mm apart.
+    if (nearest == i && gap <= 5.0 * (radius(a.area[i]) + radius(b.area[*best])) + 10.0) {
       parent[find(i)] = find(na + *best);
       linked[i] = linked[na + *best] = true;
     }

@@ -1,0 +1,259 @@
+// Interpolation between key slices: structures that move past their own size (the peer's
+// weak spot), splits and merges, holes, several segments at once, uneven gaps, drawn slices
+// untouched, determinism; and the editor's preview/accept with provenance and undo.
+
+#include <gtest/gtest.h>
+
+#include <cmath>
+
+#include "SegmentEditorTestSupport.h"
+#include "Segmentation/LabelmapFileIO.h"
+#include "Segmentation/SliceFloodFill.h"
+#include "Segmentation/SliceInterpolator.h"
+#include "TestData.h"
+
+using namespace annotrace;
+using namespace annotrace::test;
+
+namespace {
+
+/// Sets the pixels of axial slice k inside the ellipse centred (cx, cy) with half-axes a, b
+/// (in pixels); a negative `hole` radius leaves a round hole in the middle.
+void ellipse(Segmentation& s, SegmentId id, std::size_t k, double cx, double cy, double a, double b,
+             double hole = 0) {
+  const auto& size = s.geometry().size;
+  for (std::size_t j = 0; j < size[1]; ++j) {
+    for (std::size_t i = 0; i < size[0]; ++i) {
+      const double x = (double(i) - cx) / a, y = (double(j) - cy) / b;
+      const double r = std::hypot(double(i) - cx, double(j) - cy);
+      if (x * x + y * y <= 1 && r >= hole) s.mask(id).assign(i, j, k, true);
+    }
+  }
+}
+
+SliceMask axialSlice(const Segmentation& s, SegmentId id, std::size_t k) {
+  const auto& size = s.geometry().size;
+  SliceMask m(size[0], size[1]);
+  for (std::size_t j = 0; j < size[1]; ++j) {
+    for (std::size_t i = 0; i < size[0]; ++i) {
+      if (s.mask(id).test(i, j, k)) m.set(i, j);
+    }
+  }
+  return m;
+}
+
+/// Number of 8-connected components of a slice.
+std::size_t components(const SliceMask& m) {
+  SliceMask seen(m.width, m.height);
+  std::size_t n = 0;
+  for (std::size_t v = 0; v < m.height; ++v) {
+    for (std::size_t u = 0; u < m.width; ++u) {
+      if (!m.at(u, v) || seen.at(u, v)) continue;
+      ++n;
+      std::vector<std::pair<std::size_t, std::size_t>> stack{{u, v}};
+      seen.set(u, v);
+      while (!stack.empty()) {
+        const auto [x, y] = stack.back();
+        stack.pop_back();
+        for (int dy = -1; dy <= 1; ++dy) {
+          for (int dx = -1; dx <= 1; ++dx) {
+            const long long nx = (long long)x + dx, ny = (long long)y + dy;
+            if (nx < 0 || ny < 0 || nx >= (long long)m.width || ny >= (long long)m.height) continue;
+            if (m.at(nx, ny) && !seen.at(nx, ny)) {
+              seen.set(nx, ny);
+              stack.push_back({std::size_t(nx), std::size_t(ny)});
+            }
+          }
+        }
+      }
+    }
+  }
+  return n;
+}
+
+Segmentation withSegments(const ImageGeometry& g, std::initializer_list<const char*> names) {
+  Segmentation s(g);
+  for (const char* name : names) {
+    Segment segment;
+    segment.name = name;
+    s.addSegment(segment);
+  }
+  return s;
+}
+
+InterpolationOptions keys(SegmentId id, std::vector<std::size_t> slices) {
+  InterpolationOptions o;
+  o.keySlices[id] = std::move(slices);
+  return o;
+}
+
+}  // namespace
+
+TEST(SliceInterpolator, KeyContoursThatDoNotOverlapStillGiveAConnectedPath) {
+  // A rib-like structure: a small disc that moves 3 diameters between key slices.
+  const ImageGeometry g = grid({80, 40, 11}, {1, 1, 2}, identityMatrix(), {0, 0, 0});
+  Segmentation s = withSegments(g, {"Rib"});
+  ellipse(s, 1, 0, 15, 20, 4, 4);
+  ellipse(s, 1, 10, 55, 20, 4, 4);
+  applyPreview(SliceInterpolator::interpolate(s, keys(1, {0, 10})), s);
+  double lastX = 15;
+  for (std::size_t k = 1; k < 10; ++k) {
+    const SliceMask m = axialSlice(s, 1, k);
+    ASSERT_EQ(components(m), 1u) << "slice " << k;
+    EXPECT_NEAR(double(m.count()), 49.0, 12.0) << "slice " << k << " keeps the disc's size";
+    double sx = 0;
+    for (std::size_t v = 0; v < m.height; ++v) {
+      for (std::size_t u = 0; u < m.width; ++u) sx += m.at(u, v) ? double(u) : 0;
+    }
+    const double cx = sx / double(m.count());
+    EXPECT_NEAR(cx, 15 + 4.0 * double(k), 1.0) << "the disc moves steadily";
+    EXPECT_GT(cx, lastX);
+    lastX = cx;
+  }
+}
+
+TEST(SliceInterpolator, OneRegionSplitsIntoTwoAndHolesSurvive) {
+  const ImageGeometry g = grid({90, 50, 9}, {0.8, 0.8, 2.5}, identityMatrix(), {0, 0, 0});
+  Segmentation s = withSegments(g, {"Vessel", "Ring"});
+  ellipse(s, 1, 0, 45, 25, 20, 8);  // one region ...
+  ellipse(s, 1, 8, 28, 25, 8, 8);   // ... becomes two
+  ellipse(s, 1, 8, 62, 25, 8, 8);
+  ellipse(s, 2, 0, 45, 25, 18, 18, 7);  // a ring keeps its hole
+  ellipse(s, 2, 8, 45, 25, 16, 16, 6);
+  InterpolationOptions o;
+  o.keySlices[1] = {0, 8};
+  o.keySlices[2] = {0, 8};
+  o.segments = {1};
+  applyPreview(SliceInterpolator::interpolate(s, o), s);
+  EXPECT_EQ(components(axialSlice(s, 1, 1)), 1u);
+  EXPECT_EQ(components(axialSlice(s, 1, 7)), 2u);
+  o.segments = {2};
+  applyPreview(SliceInterpolator::interpolate(s, o), s);
+  for (std::size_t k = 1; k < 8; ++k) {
+    const SliceMask ring = axialSlice(s, 2, k);
+    EXPECT_FALSE(ring.at(45, 25)) << "the hole is kept on slice " << k;
+    EXPECT_GT(SliceFloodFill::holes(ring).count(), 50u) << "slice " << k;
+  }
+}
+
+TEST(SliceInterpolator, SeveralSegmentsNeverClaimTheSameVoxelAndUnevenGapsWork) {
+  const ImageGeometry g = grid({60, 60, 20}, {1, 1, 1}, identityMatrix(), {0, 0, 0});
+  Segmentation s = withSegments(g, {"Left", "Right"});
+  for (std::size_t k : {0, 3, 19}) {
+    ellipse(s, 1, k, 22 + double(k) * 0.3, 30, 12, 10);
+    ellipse(s, 2, k, 40 - double(k) * 0.3, 30, 12, 10);  // the two touch and overlap
+  }
+  InterpolationOptions o;
+  o.keySlices[1] = {0, 3, 19};
+  o.keySlices[2] = {0, 3, 19};
+  const SegmentationPreview preview = SliceInterpolator::interpolate(s, o);
+  EXPECT_EQ(preview.patches.size(), 2u * (2 + 15));
+  applyPreview(preview, s);
+  std::size_t left = 0, right = 0;
+  for (std::size_t k = 1; k < 19; ++k) {
+    if (k == 3) continue;
+    for (std::size_t j = 0; j < 60; ++j) {
+      for (std::size_t i = 0; i < 60; ++i) {
+        const bool l = s.mask(1).test(i, j, k), r = s.mask(2).test(i, j, k);
+        EXPECT_FALSE(l && r) << i << "," << j << "," << k;
+        left += l;
+        right += r;
+      }
+    }
+  }
+  EXPECT_GT(left, 3000u);
+  // The two are mirror images about column 31: each side gets its mirror's voxels exactly,
+  // and only the column on the mirror itself (equal depths) goes to the lower id.
+  std::size_t asymmetric = 0;
+  for (std::size_t k = 1; k < 19; ++k) {
+    for (std::size_t j = 0; j < 60; ++j) {
+      for (std::size_t i = 0; i < 62; ++i) {
+        if (i != 31 && s.mask(1).test(i, j, k) != s.mask(2).test(62 - i, j, k)) ++asymmetric;
+      }
+    }
+  }
+  EXPECT_EQ(asymmetric, 0u);
+}
+
+TEST(SliceInterpolator, DrawnSlicesAreNeverChangedAndResultsAreDeterministic) {
+  const ImageGeometry g = grid({64, 64, 30}, {0.7, 0.7, 1.5}, rotation({0, 0, 1}, 20));
+  const Volume volume = blankVolume(g);
+  SegmentEditorLogic editor(volume, Segmentation(g));
+  editor.apply(addSegment("Liver"));
+  // Draw on slices 5, 15 and 25: they become key slices (provenance "drawn").
+  for (std::size_t k : {5, 15, 25}) {
+    const double r = 6.0 + double(k) / 5.0;
+    std::vector<Vec3> contour;
+    for (int n = 0; n < 24; ++n) {
+      const double t = 2 * std::numbers::pi * n / 24;
+      contour.push_back(at(g, 32 + r * std::cos(t), 30 + 0.8 * r * std::sin(t), double(k)));
+    }
+    editor.apply(polygon("Liver", SliceOrientation::Axial, contour));
+  }
+  const SegmentId liver = editor.segmentation().findSegmentByName("Liver")->id;
+  EXPECT_EQ(editor.segmentation().provenance(liver).slicesWith(SliceOrientation::Axial,
+                                                               SliceSource::Drawn),
+            (std::vector<std::size_t>{5, 15, 25}));
+  std::vector<SliceMask> drawn;
+  for (std::size_t k : {5, 15, 25}) drawn.push_back(axialSlice(editor.segmentation(), liver, k));
+
+  EditOperation interpolate;
+  interpolate.tool = EditTool::Interpolate;
+  const SegmentationPreview first = editor.preview(interpolate);
+  const SegmentationPreview second = editor.preview(interpolate);
+  ASSERT_EQ(first.patches.size(), 18u);
+  for (std::size_t n = 0; n < first.patches.size(); ++n) {
+    EXPECT_EQ(first.patches[n].mask, second.patches[n].mask) << "deterministic";
+    EXPECT_NE(first.patches[n].slice.index % 10, 5u) << "no patch on a drawn slice";
+  }
+  const Segmentation before = editor.segmentation();
+  const EditResult r = editor.accept(first, interpolate);
+  EXPECT_EQ(r.stepName, "Interpolate Liver (axial, 18 slices)");
+  EXPECT_EQ(editor.segmentation()
+                .provenance(liver)
+                .slicesWith(SliceOrientation::Axial, SliceSource::Interpolated)
+                .size(),
+            18u);
+  for (std::size_t n = 0; n < 3; ++n) {
+    EXPECT_EQ(axialSlice(editor.segmentation(), liver, 5 + 10 * n), drawn[n]);
+  }
+  // One undo step takes it all back, provenance included; redo brings it again.
+  editor.undo();
+  EXPECT_EQ(editor.segmentation(), before);
+  editor.redo();
+  EXPECT_EQ(editor.segmentation().provenance(liver).at(SliceOrientation::Axial, 10),
+            SliceSource::Interpolated);
+
+  // Drawing on an interpolated slice makes it drawn; a new interpolation leaves it alone.
+  editor.apply(brush("Liver", SliceOrientation::Axial, {at(g, 50, 50, 10)}, 2.0));
+  const SliceMask mine = axialSlice(editor.segmentation(), liver, 10);
+  editor.apply(interpolate);
+  EXPECT_EQ(axialSlice(editor.segmentation(), liver, 10), mine);
+}
+
+TEST(SliceInterpolator, ProvenanceAndHistorySurviveSavingTheLabelMap) {
+  const ImageGeometry g = grid({40, 40, 12}, {1, 1, 2}, identityMatrix());
+  const Volume volume = blankVolume(g);
+  SegmentEditorLogic editor(volume, Segmentation(g));
+  editor.apply(addSegment("Spleen"));
+  editor.apply(brush("Spleen", SliceOrientation::Axial, {at(g, 20, 20, 2)}, 5));
+  editor.apply(brush("Spleen", SliceOrientation::Axial, {at(g, 22, 21, 9)}, 7));
+  EditOperation interpolate;
+  interpolate.tool = EditTool::Interpolate;
+  editor.apply(interpolate);
+  TempDir dir;
+  LabelmapFileIO::write(editor.segmentation(), dir.path() / "s.nii.gz", &editor.history(),
+                        editor.operationLog());
+  LabelmapBundle bundle = LabelmapFileIO::read(dir.path() / "s.nii.gz", &g);
+  EXPECT_EQ(bundle.segmentation, editor.segmentation()) << "voxels and provenance";
+  SegmentEditorLogic resumed(volume, std::move(bundle.segmentation), std::move(bundle.history));
+  resumed.undo();  // the interpolation, provenance included
+  const SegmentId id = resumed.segmentation().findSegmentByName("Spleen")->id;
+  EXPECT_TRUE(resumed.segmentation()
+                  .provenance(id)
+                  .slicesWith(SliceOrientation::Axial, SliceSource::Interpolated)
+                  .empty());
+  EXPECT_EQ(
+      resumed.segmentation().provenance(id).slicesWith(SliceOrientation::Axial, SliceSource::Drawn),
+      (std::vector<std::size_t>{2, 9}));
+}
