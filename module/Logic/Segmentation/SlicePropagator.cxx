@@ -1,0 +1,796 @@
+#include "Segmentation/SlicePropagator.h"
+
+#include <algorithm>
+#include <array>
+#include <cmath>
+#include <cstdint>
+#include <limits>
+#include <numbers>
+#include <stdexcept>
+#include <string>
+#include <utility>
+#include <vector>
+
+// GCC 12 reports a false -Warray-bounds inside ITK 5.2's NeighborhoodOperator (2D images).
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Warray-bounds"
+#include <itkImage.h>
+#include <itkThresholdSegmentationLevelSetImageFilter.h>
+#pragma GCC diagnostic pop
+
+#include "Segmentation/DistanceMap2D.h"
+
+// The method, its parameters, their measured effect and the references: Docs/Propagation.md.
+
+namespace annotrace {
+
+namespace {
+
+// --- Parameters ------------------------------------------------------------------------------
+
+// Intensity model
+constexpr int kBins = 64;          // histogram bins over the structure's intensity range
+constexpr double kSmoothMm = 0.5;  // Gaussian pre-smoothing (at least kSmoothMinPx)
+constexpr double kSmoothMinPx = 0.6;
+constexpr double kStartBlend = 0.75;   // share of the start slice in the inside model
+constexpr double kInsideFloor = 0.01;  // uniform share in the inside model
+constexpr double kOtherWeight = 0.3;   // "any other tissue" share in the outside model
+constexpr double kEvidenceSaturation = 2.302585092994046;  // ln 10: ratio 10 is full speed
+// Level set
+constexpr double kPriorWeight = 0.6;          // pull towards the carried shape, against the image
+constexpr double kCurvatureWeight = 0.5;      // smoothing of the contour
+constexpr double kIterationsPerMotionPx = 5;  // iterations: this x motion + kBaseIterations
+constexpr int kBaseIterations = 8;
+constexpr double kMinMotionPx = 1.5;  // expected boundary motion per slice, at least
+// Slice-to-slice shift
+constexpr double kShiftRadiusPerMotionPx = 1.5;
+constexpr double kShiftPenalty = 0.05;       // NCC given up for the longest shift
+constexpr std::size_t kShiftSamples = 2500;  // template pixels sampled
+// Working resolution: one working pixel per kScaleRadiusPx of the structure's radius (1 to 4)
+constexpr double kScaleRadiusPx = 32;
+// Clean-up
+constexpr double kMinComponent = 0.08;  // pieces below this share of the largest are dropped
+// Stopping
+constexpr double kVanishFraction = 0.05;    // area below this share of the start: gone
+constexpr double kCollapseFraction = 0.15;  // ... below this share and
+constexpr double kCollapseStep = 0.6;       // ... below this share of the previous slice: ended
+constexpr double kGrowthFactor = 2.0;       // more than this x the previous area (+ slack): leak
+constexpr double kGrowthSlackPx = 25;
+constexpr double kMinEvidence = 0.1;  // mean image evidence of the result below this: diverged
+constexpr std::size_t kMinAreaPx = 3;
+
+// --- Slice geometry ----------------------------------------------------------------------------
+
+/// Where the slices of one family lie in the volume, and their pixel spacing.
+struct SliceFrame {
+  std::array<int, 3> axes{};  // index axes of u, v and the slice normal
+  int width = 0;
+  int height = 0;
+  int count = 0;
+  std::array<std::size_t, 3> stride{};  // linear-index step along u, v and the normal
+  double pixelMm = 1;                   // the finer in-plane spacing
+  double scaleU = 1;                    // u and v spacing relative to pixelMm
+  double scaleV = 1;
+  double sliceMm = 1;
+};
+
+SliceFrame frameOf(const ImageGeometry& g, SliceOrientation orientation) {
+  SliceFrame f;
+  f.axes = SliceSpec{orientation, 0}.axes();
+  const std::array<std::size_t, 3> strides{1, g.size[0], g.size[0] * g.size[1]};
+  f.width = static_cast<int>(g.size[f.axes[0]]);
+  f.height = static_cast<int>(g.size[f.axes[1]]);
+  f.count = static_cast<int>(g.size[f.axes[2]]);
+  for (int a = 0; a < 3; ++a) f.stride[a] = strides[f.axes[a]];
+  const double su = g.spacing[f.axes[0]];
+  const double sv = g.spacing[f.axes[1]];
+  f.pixelMm = std::min(su, sv);
+  f.scaleU = su / f.pixelMm;
+  f.scaleV = sv / f.pixelMm;
+  f.sliceMm = g.spacing[f.axes[2]];
+  return f;
+}
+
+/// A half-open pixel rectangle of a slice.
+struct Rect {
+  int u0 = 0;
+  int v0 = 0;
+  int u1 = 0;
+  int v1 = 0;
+  int width() const { return u1 - u0; }
+  int height() const { return v1 - v0; }
+  std::size_t area() const { return static_cast<std::size_t>(width()) * height(); }
+};
+
+/// Bounding rectangle of the set pixels of a full-slice mask.
+Rect boundsOf(const SliceMask& mask) {
+  Rect r{static_cast<int>(mask.width), static_cast<int>(mask.height), 0, 0};
+  for (std::size_t v = 0; v < mask.height; ++v) {
+    const std::uint8_t* row = mask.pixels.data() + v * mask.width;
+    for (std::size_t u = 0; u < mask.width; ++u) {
+      if (row[u] == 0) continue;
+      r.u0 = std::min(r.u0, static_cast<int>(u));
+      r.u1 = std::max(r.u1, static_cast<int>(u) + 1);
+      r.v0 = std::min(r.v0, static_cast<int>(v));
+      r.v1 = std::max(r.v1, static_cast<int>(v) + 1);
+    }
+  }
+  return r;
+}
+
+/// Physical voxel values of a rectangle of one slice, row by row.
+std::vector<float> readSlice(const Volume& volume, const SliceFrame& f, int slice, const Rect& r) {
+  std::vector<float> out(r.area());
+  volume.visitVoxels([&](auto voxels) {
+    float* dst = out.data();
+    for (int v = r.v0; v < r.v1; ++v) {
+      std::size_t at = static_cast<std::size_t>(slice) * f.stride[2] + v * f.stride[1] +
+                       static_cast<std::size_t>(r.u0) * f.stride[0];
+      for (int u = r.u0; u < r.u1; ++u, at += f.stride[0]) *dst++ = static_cast<float>(voxels[at]);
+    }
+  });
+  return out;
+}
+
+SliceMask sliceOfSegment(const SparseMask& mask, const SliceFrame& f, int slice) {
+  SliceMask out(static_cast<std::size_t>(f.width), static_cast<std::size_t>(f.height));
+  std::array<std::size_t, 3> index{};
+  index[f.axes[2]] = static_cast<std::size_t>(slice);
+  for (int v = 0; v < f.height; ++v) {
+    index[f.axes[1]] = static_cast<std::size_t>(v);
+    for (int u = 0; u < f.width; ++u) {
+      index[f.axes[0]] = static_cast<std::size_t>(u);
+      if (mask.brickEmpty(index[0], index[1], index[2])) {
+        u |= static_cast<int>(SparseMask::kBrickEdge) - 1;  // skip to the brick's last pixel
+        continue;
+      }
+      if (mask.test(index[0], index[1], index[2])) out.set(u, v);
+    }
+  }
+  return out;
+}
+
+/// The rectangle r of a full-slice mask.
+std::vector<std::uint8_t> cropMask(const SliceMask& mask, const Rect& r) {
+  std::vector<std::uint8_t> out(r.area());
+  for (int v = r.v0; v < r.v1; ++v) {
+    std::copy_n(mask.pixels.data() + v * mask.width + r.u0, r.width(),
+                out.data() + static_cast<std::size_t>(v - r.v0) * r.width());
+  }
+  return out;
+}
+
+// --- Raster helpers on a w x h rectangle (row-major) -------------------------------------------
+
+/// Separable Gaussian smoothing with clamped borders: the intensity model sees tissue rather than
+/// noise, and the shift search a smoother score.
+void smooth(std::vector<float>& img, int w, int h, double sigmaU, double sigmaV) {
+  auto pass = [&](double sigma, bool alongU) {
+    const int radius = static_cast<int>(std::ceil(2.5 * sigma));
+    std::vector<float> kernel(2 * radius + 1);
+    double sum = 0;
+    for (int t = -radius; t <= radius; ++t) {
+      kernel[t + radius] = static_cast<float>(std::exp(-0.5 * t * t / (sigma * sigma)));
+      sum += kernel[t + radius];
+    }
+    for (float& k : kernel) k = static_cast<float>(k / sum);
+    const int n = alongU ? w : h;
+    const int lines = alongU ? h : w;
+    const std::size_t step = alongU ? 1 : static_cast<std::size_t>(w);
+    std::vector<float> line(n);
+    for (int l = 0; l < lines; ++l) {
+      float* first = img.data() + (alongU ? static_cast<std::size_t>(l) * w : l);
+      for (int p = 0; p < n; ++p) line[p] = first[p * step];
+      for (int p = 0; p < n; ++p) {
+        float acc = 0;
+        for (int t = -radius; t <= radius; ++t) {
+          acc += kernel[t + radius] * line[std::clamp(p + t, 0, n - 1)];
+        }
+        first[p * step] = acc;
+      }
+    }
+  };
+  pass(sigmaU, true);
+  pass(sigmaV, false);
+}
+
+/// Signed distance to the mask's boundary (negative inside) in units of the finer pixel spacing.
+std::vector<float> signedDistance(const std::vector<std::uint8_t>& mask, int w, int h, double su,
+                                  double sv) {
+  const DistanceMap2D map(mask, static_cast<std::size_t>(w), static_cast<std::size_t>(h), su, sv);
+  std::vector<float> phi(mask.size());
+  for (int y = 0; y < h; ++y) {
+    for (int x = 0; x < w; ++x) phi[static_cast<std::size_t>(y) * w + x] = map.at(x, y);
+  }
+  return phi;
+}
+
+/// Connected components of the pixels equal to `value` (8-connected, else 4-connected): a label
+/// per pixel (0 for the other pixels, components from 1 on); returns the component count.
+int labelComponents(const std::vector<std::uint8_t>& mask, std::uint8_t value, bool eight, int w,
+                    int h, std::vector<int>& labels) {
+  labels.assign(mask.size(), 0);
+  std::vector<int> stack;
+  int count = 0;
+  for (int start = 0; start < w * h; ++start) {
+    if (mask[start] != value || labels[start] != 0) continue;
+    labels[start] = ++count;
+    stack.assign(1, start);
+    while (!stack.empty()) {
+      const int p = stack.back();
+      stack.pop_back();
+      const int x = p % w;
+      const int y = p / w;
+      for (int dy = -1; dy <= 1; ++dy) {
+        for (int dx = -1; dx <= 1; ++dx) {
+          if ((dx == 0 && dy == 0) || (!eight && dx != 0 && dy != 0)) continue;
+          const int nx = x + dx;
+          const int ny = y + dy;
+          if (nx < 0 || ny < 0 || nx >= w || ny >= h) continue;
+          const int q = ny * w + nx;
+          if (mask[q] == value && labels[q] == 0) {
+            labels[q] = count;
+            stack.push_back(q);
+          }
+        }
+      }
+    }
+  }
+  return count;
+}
+
+/// Keeps the pieces of `mask` that grew from the carried shape `prior` and are not much smaller
+/// than the largest (vessels and neighbours pinched off the structure), and fills the holes the
+/// carried shape did not have (mostly inside `prior`), so that holes the user drew survive.
+void cleanUp(std::vector<std::uint8_t>& mask, const std::vector<std::uint8_t>& prior, int w,
+             int h) {
+  std::vector<int> labels;
+  const int count = labelComponents(mask, 1, true, w, h, labels);
+  std::vector<std::size_t> area(count + 1, 0);
+  std::vector<std::uint8_t> seeded(count + 1, 0);
+  for (std::size_t p = 0; p < mask.size(); ++p) {
+    area[labels[p]] += 1;
+    if (prior[p]) seeded[labels[p]] = 1;
+  }
+  std::size_t largest = 0;
+  for (int l = 1; l <= count; ++l) {
+    if (seeded[l]) largest = std::max(largest, area[l]);
+  }
+  std::vector<std::uint8_t> keep(count + 1, 0);
+  for (int l = 1; l <= count; ++l) keep[l] = seeded[l] && area[l] >= kMinComponent * largest;
+  for (std::size_t p = 0; p < mask.size(); ++p) mask[p] = keep[labels[p]];
+
+  const int holes = labelComponents(mask, 0, false, w, h, labels);
+  std::vector<std::size_t> size(holes + 1, 0);
+  std::vector<std::size_t> inPrior(holes + 1, 0);
+  std::vector<std::uint8_t> open(holes + 1, 0);
+  for (int y = 0; y < h; ++y) {
+    for (int x = 0; x < w; ++x) {
+      const std::size_t p = static_cast<std::size_t>(y) * w + x;
+      size[labels[p]] += 1;
+      inPrior[labels[p]] += prior[p];
+      if (x == 0 || y == 0 || x == w - 1 || y == h - 1) open[labels[p]] = 1;
+    }
+  }
+  for (std::size_t p = 0; p < mask.size(); ++p) {
+    const int l = labels[p];
+    if (l != 0 && !open[l] && 2 * inPrior[l] > size[l]) mask[p] = 1;
+  }
+}
+
+// --- Intensity model ---------------------------------------------------------------------------
+
+/// The intensity range the histograms cover, fixed by the start slice.
+struct IntensityRange {
+  double lo = 0;
+  double binWidth = 1;
+  int bin(float value) const {
+    const double b = std::floor((value - lo) / binWidth);
+    return b >= 0 && b < kBins ? static_cast<int>(b) : -1;  // NaN too
+  }
+};
+
+using Histogram = std::array<double, kBins>;
+
+double quantile(std::vector<float> values, double q) {
+  const auto n = static_cast<std::ptrdiff_t>(values.size());
+  const std::ptrdiff_t at = std::clamp<std::ptrdiff_t>(std::llround(q * (n - 1)), 0, n - 1);
+  std::nth_element(values.begin(), values.begin() + at, values.end());
+  return values[at];
+}
+
+/// The labelled intensities' robust range (1st to 99th percentile) widened by four robust
+/// deviations (1.4826 MAD), so that the histograms resolve the structure's own values.
+IntensityRange rangeOf(const std::vector<float>& inside) {
+  const double median = quantile(inside, 0.5);
+  std::vector<float> deviation(inside.size());
+  for (std::size_t p = 0; p < inside.size(); ++p) {
+    deviation[p] = static_cast<float>(std::abs(inside[p] - median));
+  }
+  const double p01 = quantile(inside, 0.01);
+  const double p99 = quantile(inside, 0.99);
+  const double sigma = std::max(
+      {1.4826 * quantile(deviation, 0.5), 0.02 * (p99 - p01), 1e-3 * (std::abs(median) + 1.0)});
+  const double lo = p01 - 4 * sigma;
+  const double hi = p99 + 4 * sigma;
+  return {lo, (hi - lo) / kBins};
+}
+
+/// Normalised histogram of the selected pixels (values outside the range count in the total but
+/// in no bin), smoothed over neighbouring bins so that small samples still give a density.
+Histogram histogramOf(const std::vector<float>& img, const std::vector<std::uint8_t>& select,
+                      const IntensityRange& range) {
+  Histogram raw{};
+  double total = 0;
+  for (std::size_t p = 0; p < img.size(); ++p) {
+    if (!select[p]) continue;
+    total += 1;
+    const int b = range.bin(img[p]);
+    if (b >= 0) raw[b] += 1;
+  }
+  Histogram out{};
+  if (total == 0) return out;
+  constexpr std::array<double, 5> kernel{0.054, 0.242, 0.408, 0.242, 0.054};
+  for (int b = 0; b < kBins; ++b) {
+    for (int t = -2; t <= 2; ++t) {
+      if (b + t >= 0 && b + t < kBins) out[b + t] += kernel[t + 2] * raw[b] / total;
+    }
+  }
+  return out;
+}
+
+/// Image evidence per bin in [-1, 1]: the log-likelihood ratio of "structure" against "around
+/// it", where the outside mixes the tissue around the structure with a uniform share for
+/// anything else, so that values seen in neither count against the structure.
+std::array<float, kBins> evidenceTable(const Histogram& inside, const Histogram& outside) {
+  std::array<float, kBins> table{};
+  for (int b = 0; b < kBins; ++b) {
+    const double pin = (1 - kInsideFloor) * inside[b] + kInsideFloor / kBins;
+    const double pout = (1 - kOtherWeight) * outside[b] + kOtherWeight / kBins;
+    table[b] =
+        static_cast<float>(std::clamp(std::log(pin / pout) / kEvidenceSaturation, -1.0, 1.0));
+  }
+  return table;
+}
+
+// --- Slice-to-slice shift ----------------------------------------------------------------------
+
+struct Shift {
+  int du = 0;
+  int dv = 0;
+};
+
+/// The integer translation of the structure from `prev` to `next` (w x h each): the shift of the
+/// template (structure plus ring) that maximises normalised cross-correlation, less a small
+/// penalty on its length so that a featureless neighbourhood keeps the structure in place.
+/// Intensities are clamped to [lo, hi] so that bone or air next to the structure cannot dominate.
+Shift findShift(const std::vector<float>& prev, const std::vector<float>& next,
+                const std::vector<std::uint8_t>& templ, std::size_t templCount, int w, int h,
+                int radius, float lo, float hi) {
+  struct Sample {
+    int x, y;
+    float a;
+  };
+  const int stride =
+      std::max(1, static_cast<int>(std::sqrt(static_cast<double>(templCount) / kShiftSamples)));
+  std::vector<Sample> samples;
+  for (int y = 0; y < h; y += stride) {
+    for (int x = 0; x < w; x += stride) {
+      const std::size_t p = static_cast<std::size_t>(y) * w + x;
+      if (templ[p]) samples.push_back({x, y, std::clamp(prev[p], lo, hi)});
+    }
+  }
+  const double norm = static_cast<double>(std::max(radius, 1)) * std::max(radius, 1);
+  auto score = [&](const Shift& s) {
+    double sa = 0, sb = 0, saa = 0, sbb = 0, sab = 0;
+    std::size_t n = 0;
+    for (const Sample& q : samples) {
+      const int x = q.x + s.du;
+      const int y = q.y + s.dv;
+      if (x < 0 || y < 0 || x >= w || y >= h) continue;
+      const double b = std::clamp(next[static_cast<std::size_t>(y) * w + x], lo, hi);
+      sa += q.a;
+      sb += b;
+      saa += static_cast<double>(q.a) * q.a;
+      sbb += b * b;
+      sab += q.a * b;
+      ++n;
+    }
+    if (n < samples.size() / 2 || n < 8) return -std::numeric_limits<double>::infinity();
+    const double va = saa - sa * sa / n;
+    const double vb = sbb - sb * sb / n;
+    const double ncc = va > 0 && vb > 0 ? (sab - sa * sb / n) / std::sqrt(va * vb) : 0.0;
+    return ncc - kShiftPenalty * (s.du * s.du + s.dv * s.dv) / norm;
+  };
+  // Coarse to fine: every second shift, then the neighbours of the best. Candidates go in order
+  // of length, so that a tie keeps the shorter shift.
+  double bestScore = -std::numeric_limits<double>::infinity();
+  auto search = [&](const Shift& centre, int reach, int lattice, Shift best) {
+    std::vector<Shift> order;
+    for (int dv = -reach; dv <= reach; dv += lattice) {
+      for (int du = -reach; du <= reach; du += lattice) {
+        const Shift s{centre.du + du, centre.dv + dv};
+        if (std::abs(s.du) <= radius && std::abs(s.dv) <= radius) order.push_back(s);
+      }
+    }
+    std::stable_sort(order.begin(), order.end(), [](const Shift& a, const Shift& b) {
+      return a.du * a.du + a.dv * a.dv < b.du * b.du + b.dv * b.dv;
+    });
+    for (const Shift& s : order) {
+      const double value = score(s);
+      if (value > bestScore) {
+        bestScore = value;
+        best = s;
+      }
+    }
+    return best;
+  };
+  const int lattice = radius >= 3 ? 2 : 1;
+  Shift best = search({0, 0}, radius, lattice, {});
+  if (lattice > 1) best = search(best, 1, 1, best);
+  return best;
+}
+
+// --- Level set (ITK) ---------------------------------------------------------------------------
+
+using FloatImage = itk::Image<float, 2>;
+
+FloatImage::Pointer toItk(const std::vector<float>& pixels, int w, int h, const SliceFrame& f) {
+  auto image = FloatImage::New();
+  FloatImage::SizeType size;
+  size[0] = static_cast<itk::SizeValueType>(w);
+  size[1] = static_cast<itk::SizeValueType>(h);
+  image->SetRegions(FloatImage::RegionType(size));
+  FloatImage::SpacingType spacing;
+  spacing[0] = f.scaleU;
+  spacing[1] = f.scaleV;
+  image->SetSpacing(spacing);
+  image->Allocate();
+  std::copy(pixels.begin(), pixels.end(), image->GetBufferPointer());
+  return image;
+}
+
+/// Evolves the level set phi0 (negative inside) with the given propagation speed (positive
+/// grows) and curvature, for at most `iterations` steps of the sparse-field method; returns the
+/// final level set.
+std::vector<float> evolve(const std::vector<float>& phi0, const std::vector<float>& speed, int w,
+                          int h, const SliceFrame& f, int iterations) {
+  using Filter = itk::ThresholdSegmentationLevelSetImageFilter<FloatImage, FloatImage, float>;
+  auto filter = Filter::New();
+  filter->SetInput(toItk(phi0, w, h, f));
+  filter->SetFeatureImage(toItk(speed, w, h, f));
+  // The function's speed is (feature - lower) below the window's middle: with lower 0 and the
+  // middle above any speed value, the speed is our map itself.
+  filter->SetLowerThreshold(0.0);
+  filter->SetUpperThreshold(8.0);
+  filter->SetPropagationScaling(1.0);
+  filter->SetCurvatureScaling(kCurvatureWeight);
+  filter->SetMaximumRMSError(0.005);
+  filter->SetNumberOfIterations(static_cast<itk::IdentifierType>(iterations));
+  filter->SetNumberOfWorkUnits(1);  // small rectangles: threads cost more than they save
+  filter->Update();
+  const float* out = filter->GetOutput()->GetBufferPointer();
+  return {out, out + phi0.size()};
+}
+
+// --- Propagation -------------------------------------------------------------------------------
+
+/// Fixed for one propagation: the image, the slice family and what the start slice taught.
+struct Context {
+  const Volume& volume;
+  SliceFrame frame;  // full resolution
+  int scale = 1;     // a working pixel is scale x scale full-resolution pixels
+  IntensityRange range;
+  Histogram startInside{};
+  std::size_t startArea = 0;  // full-resolution pixels
+  // In working pixels:
+  double motionPx = 2;  // expected boundary motion from one slice to the next
+  int shiftRadius = 3;
+  int ringPx = 4;
+  int iterations = 20;
+  double sigmaU = 1;
+  double sigmaV = 1;
+};
+
+/// What one direction carries from slice to slice.
+struct Track {
+  SliceMask mask;  // the whole slice, full resolution
+  Rect box;
+  std::size_t area = 0;
+};
+
+/// A full-resolution rectangle around `box`, grown by `margin` working pixels, inside the slice
+/// and made of whole working pixels.
+Rect workingRect(const Rect& box, int margin, const Context& c) {
+  const int s = c.scale;
+  Rect r{std::max(0, box.u0 - margin * s), std::max(0, box.v0 - margin * s),
+         std::min(c.frame.width, box.u1 + margin * s),
+         std::min(c.frame.height, box.v1 + margin * s)};
+  auto fit = [s](int& lo, int& hi, int limit) {
+    const int want = (hi - lo + s - 1) / s * s;
+    hi = std::min(limit, lo + want);
+    lo = std::max(0, hi - want);
+    hi = lo + (hi - lo) / s * s;
+  };
+  fit(r.u0, r.u1, c.frame.width);
+  fit(r.v0, r.v1, c.frame.height);
+  return r;
+}
+
+/// A rectangle of one slice at working resolution (block means), smoothed.
+std::vector<float> workingImage(const Context& c, int slice, const Rect& r) {
+  std::vector<float> fine = readSlice(c.volume, c.frame, slice, r);
+  const int s = c.scale;
+  const int w = r.width() / s;
+  const int h = r.height() / s;
+  std::vector<float> img;
+  if (s == 1) {
+    img = std::move(fine);
+  } else {
+    img.assign(static_cast<std::size_t>(w) * h, 0.F);
+    const float norm = 1.F / static_cast<float>(s * s);
+    for (int y = 0; y < h * s; ++y) {
+      for (int x = 0; x < w * s; ++x) {
+        img[static_cast<std::size_t>(y / s) * w + x / s] +=
+            norm * fine[static_cast<std::size_t>(y) * r.width() + x];
+      }
+    }
+  }
+  smooth(img, w, h, c.sigmaU, c.sigmaV);
+  return img;
+}
+
+/// A rectangle of a full-slice mask at working resolution: a working pixel is set when at least
+/// half of its pixels are.
+std::vector<std::uint8_t> workingMask(const SliceMask& mask, const Rect& r, int s) {
+  std::vector<std::uint8_t> fine = cropMask(mask, r);
+  if (s == 1) return fine;
+  const int w = r.width() / s;
+  const int h = r.height() / s;
+  std::vector<int> count(static_cast<std::size_t>(w) * h, 0);
+  for (int y = 0; y < h * s; ++y) {
+    for (int x = 0; x < w * s; ++x) {
+      count[static_cast<std::size_t>(y / s) * w + x / s] +=
+          fine[static_cast<std::size_t>(y) * r.width() + x];
+    }
+  }
+  std::vector<std::uint8_t> out(count.size());
+  for (std::size_t p = 0; p < out.size(); ++p) out[p] = 2 * count[p] >= s * s ? 1 : 0;
+  return out;
+}
+
+/// The inside (level < 0) of a working-resolution level set at full resolution, by bilinear
+/// interpolation (fw x fh pixels, scale s).
+std::vector<std::uint8_t> insideAtFullResolution(const std::vector<float>& level, int w, int h,
+                                                 int s, int fw, int fh) {
+  std::vector<std::uint8_t> out(static_cast<std::size_t>(fw) * fh);
+  auto at = [&](int x, int y) { return level[static_cast<std::size_t>(y) * w + x]; };
+  for (int y = 0; y < fh; ++y) {
+    const double cy = std::clamp((y + 0.5) / s - 0.5, 0.0, h - 1.0);
+    const int y0 = static_cast<int>(cy);
+    const int y1 = std::min(y0 + 1, h - 1);
+    const double ty = cy - y0;
+    for (int x = 0; x < fw; ++x) {
+      const double cx = std::clamp((x + 0.5) / s - 0.5, 0.0, w - 1.0);
+      const int x0 = static_cast<int>(cx);
+      const int x1 = std::min(x0 + 1, w - 1);
+      const double tx = cx - x0;
+      const double value = (1 - ty) * ((1 - tx) * at(x0, y0) + tx * at(x1, y0)) +
+                           ty * ((1 - tx) * at(x0, y1) + tx * at(x1, y1));
+      out[static_cast<std::size_t>(y) * fw + x] = value < 0 ? 1 : 0;
+    }
+  }
+  return out;
+}
+
+/// Carries `track` (on slice `from`) to slice `to`. Returns false, leaving the track as it was,
+/// when the structure ends there.
+bool step(const Context& c, Track& track, int from, int to) {
+  const SliceFrame& f = c.frame;
+  const int s = c.scale;
+  const int growth = static_cast<int>(std::ceil(2 * c.motionPx)) + 2;
+  const Rect roi = workingRect(track.box, c.ringPx + c.shiftRadius + growth, c);
+  const int w = roi.width() / s;
+  const int h = roi.height() / s;
+  const std::size_t n = static_cast<std::size_t>(w) * h;
+
+  const std::vector<float> prev = workingImage(c, from, roi);
+  const std::vector<float> next = workingImage(c, to, roi);
+  const std::vector<std::uint8_t> prevMask = workingMask(track.mask, roi, s);
+
+  // The previous slice's structure (inside model, blended with the start slice) and the ring of
+  // tissue around it (outside model); together they are the shift search's template.
+  const std::vector<float> prevPhi = signedDistance(prevMask, w, h, f.scaleU, f.scaleV);
+  std::vector<std::uint8_t> ring(n);
+  std::vector<std::uint8_t> templ(n);
+  std::size_t templCount = 0;
+  for (std::size_t p = 0; p < n; ++p) {
+    ring[p] = prevPhi[p] > 0 && prevPhi[p] <= c.ringPx ? 1 : 0;
+    templ[p] = prevPhi[p] <= c.ringPx ? 1 : 0;
+    templCount += templ[p];
+  }
+  Histogram inside = histogramOf(prev, prevMask, c.range);
+  for (int b = 0; b < kBins; ++b) {
+    inside[b] = (1 - kStartBlend) * inside[b] + kStartBlend * c.startInside[b];
+  }
+  const std::array<float, kBins> evidence = evidenceTable(inside, histogramOf(prev, ring, c.range));
+
+  const auto lo = static_cast<float>(c.range.lo - kBins * c.range.binWidth);
+  const auto hi = static_cast<float>(c.range.lo + 2 * kBins * c.range.binWidth);
+  const Shift shift = findShift(prev, next, templ, templCount, w, h, c.shiftRadius, lo, hi);
+
+  // The shifted previous shape is the prior and the level set's start; its signed distance is
+  // the previous one shifted (the rectangle's margin keeps its edge far from the contour).
+  std::vector<float> phi(n);
+  std::vector<std::uint8_t> prior(n);
+  for (int y = 0; y < h; ++y) {
+    const int sy = std::clamp(y - shift.dv, 0, h - 1);
+    for (int x = 0; x < w; ++x) {
+      const std::size_t p = static_cast<std::size_t>(y) * w + x;
+      phi[p] = prevPhi[static_cast<std::size_t>(sy) * w + std::clamp(x - shift.du, 0, w - 1)];
+      prior[p] = phi[p] < 0 ? 1 : 0;
+    }
+  }
+
+  // Speed: the new slice's image evidence plus a pull towards the carried shape that grows with
+  // the distance from its contour, so that ambiguous tissue keeps the previous outline.
+  std::vector<float> speed(n);
+  std::vector<float> pixelEvidence(n);
+  for (std::size_t p = 0; p < n; ++p) {
+    const int b = c.range.bin(next[p]);
+    pixelEvidence[p] = b < 0 ? -1.F : evidence[b];
+    const double pull = std::clamp(-phi[p] / c.motionPx, -1.0, 1.0);
+    speed[p] = static_cast<float>(pixelEvidence[p] + kPriorWeight * pull);
+  }
+  std::vector<float> level = evolve(phi, speed, w, h, f, c.iterations);
+
+  std::vector<std::uint8_t> kept(n);
+  for (std::size_t p = 0; p < n; ++p) kept[p] = level[p] < 0 ? 1 : 0;
+  cleanUp(kept, prior, w, h);
+  const int fw = roi.width();
+  const int fh = roi.height();
+  std::vector<std::uint8_t> result;
+  if (s == 1) {
+    result = std::move(kept);
+  } else {
+    // Dropped pieces and filled holes go into the level set before it is interpolated.
+    for (std::size_t p = 0; p < n; ++p) {
+      if (kept[p] != (level[p] < 0 ? 1 : 0)) level[p] = kept[p] ? -1.F : 1.F;
+    }
+    result = insideAtFullResolution(level, w, h, s, fw, fh);
+  }
+
+  // Stop where the structure ends: its area vanishes or collapses, the contour leaked into a
+  // neighbour, or the image no longer looks like the structure.
+  std::size_t area = 0;
+  double evidenceSum = 0;
+  Rect box{roi.u1, roi.v1, roi.u0, roi.v0};
+  for (int y = 0; y < fh; ++y) {
+    for (int x = 0; x < fw; ++x) {
+      if (!result[static_cast<std::size_t>(y) * fw + x]) continue;
+      ++area;
+      evidenceSum += pixelEvidence[static_cast<std::size_t>(std::min(y / s, h - 1)) * w +
+                                   std::min(x / s, w - 1)];
+      box = {std::min(box.u0, roi.u0 + x), std::min(box.v0, roi.v0 + y),
+             std::max(box.u1, roi.u0 + x + 1), std::max(box.v1, roi.v0 + y + 1)};
+    }
+  }
+  const auto a = static_cast<double>(area);
+  if (area < kMinAreaPx || a < kVanishFraction * c.startArea) return false;
+  if (a < kCollapseFraction * c.startArea && a < kCollapseStep * track.area) return false;
+  if (a > kGrowthFactor * track.area + kGrowthSlackPx) return false;
+  if (evidenceSum / a < kMinEvidence) return false;
+
+  SliceMask mask(static_cast<std::size_t>(f.width), static_cast<std::size_t>(f.height));
+  for (int y = 0; y < fh; ++y) {
+    std::copy_n(result.data() + static_cast<std::size_t>(y) * fw, fw,
+                mask.pixels.data() + static_cast<std::size_t>(roi.v0 + y) * mask.width + roi.u0);
+  }
+  track = Track{std::move(mask), box, area};
+  return true;
+}
+
+/// How far one direction may go: to the grid's end, to the next drawn slice of the segment
+/// (stopping in front of it) and to the user's limit.
+int reachOf(const SliceProvenance& provenance, const PropagationOptions& o, const SliceFrame& f,
+            int direction) {
+  int reach = 0;
+  for (int s = static_cast<int>(o.fromSlice) + direction; s >= 0 && s < f.count; s += direction) {
+    if (provenance.at(o.orientation, static_cast<std::size_t>(s)) == SliceSource::Drawn) break;
+    if (o.maxSlices != 0 && static_cast<std::size_t>(reach) >= o.maxSlices) break;
+    ++reach;
+  }
+  return reach;
+}
+
+}  // namespace
+
+SegmentationPreview SlicePropagator::propagate(const Volume& source,
+                                               const Segmentation& segmentation,
+                                               const PropagationOptions& options,
+                                               const Progress* progress) {
+  if (source.geometry().size != segmentation.geometry().size) {
+    throw std::invalid_argument("the segmentation does not lie on the volume's grid");
+  }
+  const SliceFrame frame = frameOf(source.geometry(), options.orientation);
+  if (options.fromSlice >= static_cast<std::size_t>(frame.count)) {
+    throw std::out_of_range("slice " + std::to_string(options.fromSlice) + " is outside the " +
+                            std::string(orientationName(options.orientation)) + " range");
+  }
+  const SparseMask& segmentMask = segmentation.mask(options.segment);
+  const SliceProvenance& provenance = segmentation.provenance(options.segment);
+  const int start = static_cast<int>(options.fromSlice);
+
+  Track first;
+  first.mask = sliceOfSegment(segmentMask, frame, start);
+  first.area = first.mask.count();
+  SegmentationPreview preview;
+  if (first.area == 0) return preview;
+  first.box = boundsOf(first.mask);
+
+  Context c{source, frame};
+  const ImageGeometry& g = source.geometry();
+  auto configure = [&](int scale) {
+    c.scale = scale;
+    // A boundary at 45 degrees to the slice moves one slice spacing from one slice to the next.
+    c.motionPx = std::clamp(frame.sliceMm / (frame.pixelMm * scale), kMinMotionPx, 10.0);
+    c.shiftRadius = static_cast<int>(std::ceil(kShiftRadiusPerMotionPx * c.motionPx));
+    c.ringPx = static_cast<int>(std::ceil(c.motionPx)) + 2;
+    c.iterations =
+        static_cast<int>(std::ceil(kIterationsPerMotionPx * c.motionPx)) + kBaseIterations;
+    c.sigmaU = std::max(kSmoothMinPx, kSmoothMm / (scale * g.spacing[frame.axes[0]]));
+    c.sigmaV = std::max(kSmoothMinPx, kSmoothMm / (scale * g.spacing[frame.axes[1]]));
+  };
+  // Large structures are followed on a coarser grid: the level set's cost grows with the length
+  // of the contour and with the distance it moves, both in pixels.
+  const double radiusPx = std::sqrt(static_cast<double>(first.area) / std::numbers::pi);
+  configure(std::clamp(static_cast<int>(radiusPx / kScaleRadiusPx), 1, 4));
+  c.startArea = first.area;
+  for (;;) {
+    const Rect roi = workingRect(first.box, 2, c);
+    const std::vector<float> img = workingImage(c, start, roi);
+    const std::vector<std::uint8_t> mask = workingMask(first.mask, roi, c.scale);
+    std::vector<float> inside;
+    for (std::size_t p = 0; p < mask.size(); ++p) {
+      if (mask[p]) inside.push_back(img[p]);
+    }
+    // A thin structure that the coarser grid would lose is followed at full resolution.
+    if (c.scale > 1 && 2 * inside.size() * c.scale * c.scale < first.area) {
+      configure(1);
+      continue;
+    }
+    c.range = rangeOf(inside);
+    c.startInside = histogramOf(img, mask, c.range);
+    break;
+  }
+
+  const std::array<int, 2> reach{options.forward ? reachOf(provenance, options, frame, +1) : 0,
+                                 options.backward ? reachOf(provenance, options, frame, -1) : 0};
+  const double total = std::max(1, reach[0] + reach[1]);
+  int done = 0;
+  if (progress) progress->report("propagating", 0.0);
+  for (int d = 0; d < 2; ++d) {
+    const int direction = d == 0 ? +1 : -1;
+    Track track = first;
+    for (int n = 1; n <= reach[d]; ++n) {
+      if (progress) progress->throwIfCancelled();
+      const int to = start + direction * n;
+      const bool carried = step(c, track, to - direction, to);
+      if (progress) progress->report("propagating", (done + n) / total);
+      if (!carried) break;
+      SlicePatch patch;
+      patch.segment = options.segment;
+      patch.slice = SliceSpec{options.orientation, static_cast<std::size_t>(to)};
+      patch.mask = track.mask;  // the whole slice (u0 = v0 = 0)
+      patch.source = SliceSource::Propagated;
+      preview.patches.push_back(std::move(patch));
+    }
+    done += reach[d];
+  }
+  std::sort(preview.patches.begin(), preview.patches.end(),
+            [](const SlicePatch& a, const SlicePatch& b) { return a.slice.index < b.slice.index; });
+  if (progress) progress->report("propagating", 1.0);
+  return preview;
+}
+
+}  // namespace annotrace
