@@ -1,0 +1,951 @@
+// Accuracy harness P4 (issue 5): interpolation between key slices and image-guided propagation,
+// against the ground truth of real label maps, beside the peer and the trivial baselines, in one
+// run.
+//
+// Interpolation. For each real label map (TotalSegmentator's CT and MR examples and its labels
+// of the 512 x 512 DICOM CT) and each structure (label), the axial slices holding it are listed;
+// for k = 3, 5, 10 every k-th of them, starting at the first and always including the last, is
+// kept as a key slice. Every structure's key slices together make one key-slice label map, which
+// is reconstructed by
+//   ours  SliceInterpolator with options.keySlices = those slices (all structures at once);
+//   peer  ITK's morphological contour interpolation in its npm build
+//         (@itk-wasm/morphological-contour-interpolation, Testing/Accuracy/peer) under Node, on
+//         the same key slices written as a NIfTI label map, all labels, axis 2 (the k axis);
+//   copy  each slice between key slices copies its nearest key slice (the lower one on a tie).
+// Per structure (those holding at least 3 slices, so that every k leaves something to fill):
+// Dice, HD95 (OverlapMetrics: 95th percentile of the pooled boundary distances, mm) and lost =
+// slices between the first and last key slice that hold the structure in the ground truth but
+// nothing in the reconstruction; "gone" counts structures with no voxel left at all. Compute
+// times exclude file IO: ours is SliceInterpolator::interpolate (best of 5 runs), the peer the
+// interpolation call inside Node (best of 3 runs, the first one with wasm start-up beside it).
+//
+// Propagation. For each structure of the maps that come with their image, the slice of largest
+// area is the one drawn slice; SlicePropagator carries it through the volume both ways. Scored
+// like the above (lost over the structure's true extent) beside two copies of the drawn slice:
+// to every slice of the volume, and to every slice of the true extent (an oracle that knows
+// where the structure ends). There is no peer for propagation.
+//
+// P4 timing. A synthetic 512 x 512 x 300 label (0.7 x 0.7 x 1 mm): an ellipse whose centre
+// accelerates across the image, so that near the end consecutive key contours 5 slices apart no
+// longer overlap; key slice every 5; one label through ours and through the peer.
+//
+// Targets (issue 5): ours >= 10x faster than the peer; mean Dice >= peer + 0.05 and >= copy + 0.05
+// at k = 3, 5 and 10; no slice holding a structure left empty; a single-segment preview on
+// 512 x 512 x 300 in <= 100 ms. Each prints PASS or FAIL; missed targets still exit 0, a broken
+// run (missing data, a failing peer or method) exits 1.
+//
+// Usage: annotrace_accuracy_p4 [--data DIR] [--out DIR] [--peer DIR] [--node NODE]
+// Per-structure figures go to OUT/accuracy_p4_interpolation.csv and
+// OUT/accuracy_p4_propagation.csv; the key-slice label maps and both reconstructions (NIfTI,
+// ours with a .seg.json sidecar and overlap layers if any) to OUT/p4_work.
+
+#include <algorithm>
+#include <array>
+#include <chrono>
+#include <cmath>
+#include <cstdio>
+#include <cstdlib>
+#include <exception>
+#include <filesystem>
+#include <fstream>
+#include <map>
+#include <optional>
+#include <set>
+#include <stdexcept>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "IO/VolumeReader.h"
+#include "Metrics/OverlapMetrics.h"
+#include "PeerInterpolator.h"
+#include "Segmentation/LabelmapFileIO.h"
+#include "Segmentation/Segmentation.h"
+#include "Segmentation/SliceInterpolator.h"
+#include "Segmentation/SlicePropagator.h"
+#include "Volume/Volume.h"
+#include "Volume/VoxelAllocator.h"
+
+namespace {
+
+namespace fs = std::filesystem;
+using namespace annotrace;
+using annotrace::accuracy::PeerInterpolator;
+using annotrace::accuracy::PeerRun;
+using Clock = std::chrono::steady_clock;
+
+constexpr std::array<std::size_t, 3> kGaps{3, 5, 10};
+constexpr std::size_t kMinSlices = 3;
+constexpr int kOurRepeats = 5;
+constexpr int kPeerRepeats = 3;
+constexpr double kSpeedTarget = 10;
+constexpr double kDiceMargin = 0.05;
+constexpr double kPreviewTargetMs = 100;
+
+double msSince(Clock::time_point start) {
+  return std::chrono::duration<double, std::milli>(Clock::now() - start).count();
+}
+
+std::string fixed(double value, int decimals) {
+  if (std::isinf(value)) return "inf";
+  char text[64];
+  std::snprintf(text, sizeof text, "%.*f", decimals, value);
+  return text;
+}
+
+/// TotalSegmentator 2's "total" task class map (totalsegmentator/map_to_binary.py): the label
+/// values of its CT label maps, so the worst structures can be named.
+std::string totalSegmentatorName(int value) {
+  static const char* const kNames[] = {"spleen",
+                                       "kidney_right",
+                                       "kidney_left",
+                                       "gallbladder",
+                                       "liver",
+                                       "stomach",
+                                       "pancreas",
+                                       "adrenal_gland_right",
+                                       "adrenal_gland_left",
+                                       "lung_upper_lobe_left",
+                                       "lung_lower_lobe_left",
+                                       "lung_upper_lobe_right",
+                                       "lung_middle_lobe_right",
+                                       "lung_lower_lobe_right",
+                                       "esophagus",
+                                       "trachea",
+                                       "thyroid_gland",
+                                       "small_bowel",
+                                       "duodenum",
+                                       "colon",
+                                       "urinary_bladder",
+                                       "prostate",
+                                       "kidney_cyst_left",
+                                       "kidney_cyst_right",
+                                       "sacrum",
+                                       "vertebrae_S1",
+                                       "vertebrae_L5",
+                                       "vertebrae_L4",
+                                       "vertebrae_L3",
+                                       "vertebrae_L2",
+                                       "vertebrae_L1",
+                                       "vertebrae_T12",
+                                       "vertebrae_T11",
+                                       "vertebrae_T10",
+                                       "vertebrae_T9",
+                                       "vertebrae_T8",
+                                       "vertebrae_T7",
+                                       "vertebrae_T6",
+                                       "vertebrae_T5",
+                                       "vertebrae_T4",
+                                       "vertebrae_T3",
+                                       "vertebrae_T2",
+                                       "vertebrae_T1",
+                                       "vertebrae_C7",
+                                       "vertebrae_C6",
+                                       "vertebrae_C5",
+                                       "vertebrae_C4",
+                                       "vertebrae_C3",
+                                       "vertebrae_C2",
+                                       "vertebrae_C1",
+                                       "heart",
+                                       "aorta",
+                                       "pulmonary_vein",
+                                       "brachiocephalic_trunk",
+                                       "subclavian_artery_right",
+                                       "subclavian_artery_left",
+                                       "common_carotid_artery_right",
+                                       "common_carotid_artery_left",
+                                       "brachiocephalic_vein_left",
+                                       "brachiocephalic_vein_right",
+                                       "atrial_appendage_left",
+                                       "superior_vena_cava",
+                                       "inferior_vena_cava",
+                                       "portal_vein_and_splenic_vein",
+                                       "iliac_artery_left",
+                                       "iliac_artery_right",
+                                       "iliac_vena_left",
+                                       "iliac_vena_right",
+                                       "humerus_left",
+                                       "humerus_right",
+                                       "scapula_left",
+                                       "scapula_right",
+                                       "clavicula_left",
+                                       "clavicula_right",
+                                       "femur_left",
+                                       "femur_right",
+                                       "hip_left",
+                                       "hip_right",
+                                       "spinal_cord",
+                                       "gluteus_maximus_left",
+                                       "gluteus_maximus_right",
+                                       "gluteus_medius_left",
+                                       "gluteus_medius_right",
+                                       "gluteus_minimus_left",
+                                       "gluteus_minimus_right",
+                                       "autochthon_left",
+                                       "autochthon_right",
+                                       "iliopsoas_left",
+                                       "iliopsoas_right",
+                                       "brain",
+                                       "skull",
+                                       "rib_left_1",
+                                       "rib_left_2",
+                                       "rib_left_3",
+                                       "rib_left_4",
+                                       "rib_left_5",
+                                       "rib_left_6",
+                                       "rib_left_7",
+                                       "rib_left_8",
+                                       "rib_left_9",
+                                       "rib_left_10",
+                                       "rib_left_11",
+                                       "rib_left_12",
+                                       "rib_right_1",
+                                       "rib_right_2",
+                                       "rib_right_3",
+                                       "rib_right_4",
+                                       "rib_right_5",
+                                       "rib_right_6",
+                                       "rib_right_7",
+                                       "rib_right_8",
+                                       "rib_right_9",
+                                       "rib_right_10",
+                                       "rib_right_11",
+                                       "rib_right_12",
+                                       "sternum",
+                                       "costal_cartilages"};
+  constexpr int kCount = int(sizeof kNames / sizeof kNames[0]);
+  return value >= 1 && value <= kCount ? kNames[value - 1] : "";
+}
+
+// --- Data ------------------------------------------------------------------------------------
+
+struct DatasetSpec {
+  std::string name;
+  std::string labelmap;  ///< below the data folder
+  std::string image;     ///< its image (NIfTI or DICOM folder), for propagation
+  bool totalSegmentatorCt = false;
+};
+
+const std::vector<DatasetSpec>& datasetSpecs() {
+  static const std::vector<DatasetSpec> specs{
+      {"ct", "nifti_totalseg/example_seg.nii.gz", "nifti_totalseg/example_ct_sm.nii.gz", true},
+      {"mr", "nifti_totalseg/example_seg_mr.nii.gz", "nifti_totalseg/example_mr_sm.nii.gz", false},
+      {"ct512", "ct_siemens_j2k_totalseg/example_seg_dicom.nii.gz",
+       "ct_siemens_j2k_totalseg/example_ct_dicom", true},
+  };
+  return specs;
+}
+
+struct Structure {
+  SegmentId id = 0;
+  int label = 0;
+  std::string name;
+  std::vector<std::size_t> slices;  ///< axial slices holding it, ascending
+};
+
+struct Dataset {
+  DatasetSpec spec;
+  Segmentation truth;
+  Volume volume;
+  std::string volumeNote;
+  std::vector<Structure> structures;  ///< those with at least kMinSlices slices
+};
+
+bool sameGrid(const ImageGeometry& a, const ImageGeometry& b) {
+  if (a.size != b.size) return false;
+  for (int r = 0; r < 3; ++r) {
+    if (std::abs(a.origin[r] - b.origin[r]) > 1e-3 || std::abs(a.spacing[r] - b.spacing[r]) > 1e-3)
+      return false;
+    for (int c = 0; c < 3; ++c)
+      if (std::abs(a.direction[r][c] - b.direction[r][c]) > 1e-4) return false;
+  }
+  return true;
+}
+
+/// The image on the label map's grid. A label map written in another index order than its
+/// image's loader (TotalSegmentator's DICOM labels are stored with rows reversed) gets the image
+/// resampled by nearest voxel centre, which on such grids is an exact permutation (said in
+/// `note`, with the largest distance between matched centres).
+Volume onGrid(const Volume& source, const ImageGeometry& grid, std::string& note) {
+  if (sameGrid(source.geometry(), grid)) {
+    Volume v = source;
+    v.setGeometry(grid);
+    note = "same grid";
+    return v;
+  }
+  const ImageGeometry& g = source.geometry();
+  double worst = 0;
+  std::size_t outside = 0;
+  Volume v = source.visitVoxels([&](auto voxels) -> Volume {
+    using T = std::remove_cv_t<typename decltype(voxels)::element_type>;
+    VoxelVector<T> out(grid.voxelCount(), T{});
+    for (std::size_t k = 0; k < grid.size[2]; ++k) {
+      for (std::size_t j = 0; j < grid.size[1]; ++j) {
+        for (std::size_t i = 0; i < grid.size[0]; ++i) {
+          const Vec3 c = g.worldToIndex(grid.indexToWorld({double(i), double(j), double(k)}));
+          std::array<std::int64_t, 3> n{};
+          for (int a = 0; a < 3; ++a) {
+            n[a] = std::llround(c[a]);
+            worst = std::max(worst, std::abs(c[a] - double(n[a])) * g.spacing[a]);
+          }
+          if (!g.contains(n)) {
+            ++outside;
+            continue;
+          }
+          out[grid.linearIndex(i, j, k)] =
+              voxels[g.linearIndex(std::size_t(n[0]), std::size_t(n[1]), std::size_t(n[2]))];
+        }
+      }
+    }
+    return Volume(grid, VoxelBuffer(std::move(out)));
+  });
+  v.units = source.units;
+  note = "resampled onto the label grid (nearest centre, largest offset " + fixed(worst, 4) +
+         " mm, " + std::to_string(outside) + " voxels outside)";
+  return v;
+}
+
+Dataset loadDataset(const fs::path& dataRoot, const DatasetSpec& spec) {
+  Dataset d;
+  d.spec = spec;
+  d.truth = LabelmapFileIO::read(dataRoot / spec.labelmap).segmentation;
+  d.volume = onGrid(VolumeReader::read(dataRoot / spec.image), d.truth.geometry(), d.volumeNote);
+  for (std::size_t p = 0; p < d.truth.segmentCount(); ++p) {
+    const Segment& segment = d.truth.segmentAt(p);
+    Structure s;
+    s.id = segment.id;
+    s.label = segment.labelValue;
+    s.name = spec.totalSegmentatorCt ? totalSegmentatorName(s.label) : "";
+    const auto counts = OverlapMetrics::sliceCounts(d.truth.maskAt(p), SliceOrientation::Axial);
+    for (std::size_t k = 0; k < counts.size(); ++k)
+      if (counts[k] != 0) s.slices.push_back(k);
+    if (s.slices.size() >= kMinSlices) d.structures.push_back(std::move(s));
+  }
+  return d;
+}
+
+// --- Reconstructions -------------------------------------------------------------------------
+
+/// Every k-th of the slices holding a structure, from its first, plus its last.
+std::vector<std::size_t> keySlices(const std::vector<std::size_t>& slices, std::size_t k) {
+  std::vector<std::size_t> keys;
+  for (std::size_t n = 0; n < slices.size(); n += k) keys.push_back(slices[n]);
+  if (keys.back() != slices.back()) keys.push_back(slices.back());
+  return keys;
+}
+
+using KeyMap = std::map<SegmentId, std::vector<std::size_t>>;
+
+/// Key slices of every segment: the evaluated structures' as asked; every other segment (fewer
+/// than kMinSlices slices) keeps all its slices, so the scene around the structures is whole.
+KeyMap keyMap(const Dataset& d, std::size_t k) {
+  KeyMap keys;
+  for (std::size_t p = 0; p < d.truth.segmentCount(); ++p) {
+    const auto counts = OverlapMetrics::sliceCounts(d.truth.maskAt(p), SliceOrientation::Axial);
+    std::vector<std::size_t> all;
+    for (std::size_t s = 0; s < counts.size(); ++s)
+      if (counts[s] != 0) all.push_back(s);
+    const SegmentId id = d.truth.segmentAt(p).id;
+    keys[id] = all.size() >= kMinSlices ? keySlices(all, k) : all;
+  }
+  return keys;
+}
+
+/// The runs (i, j, length) of one mask on each axial slice.
+using SliceRuns = std::map<std::size_t, std::vector<std::array<std::size_t, 3>>>;
+
+SliceRuns runsBySlice(const SparseMask& mask) {
+  SliceRuns runs;
+  mask.forEachRun([&](std::size_t i, std::size_t j, std::size_t k, std::size_t n) {
+    runs[k].push_back({i, j, n});
+  });
+  return runs;
+}
+
+void paint(SparseMask& mask, const std::vector<std::array<std::size_t, 3>>& runs, std::size_t k) {
+  for (const auto& [i, j, n] : runs)
+    for (std::size_t t = 0; t < n; ++t) mask.assign(i + t, j, k, true);
+}
+
+/// The ground truth reduced to the key slices, same segments (ids, label values).
+Segmentation keysOnly(const Segmentation& truth, const KeyMap& keys) {
+  Segmentation s(truth.geometry());
+  for (std::size_t p = 0; p < truth.segmentCount(); ++p) {
+    const Segment& segment = truth.segmentAt(p);
+    SparseMask mask(truth.geometry().size);
+    const SliceRuns runs = runsBySlice(truth.maskAt(p));
+    for (std::size_t k : keys.at(segment.id)) paint(mask, runs.at(k), k);
+    s.insertSegment(p, segment, std::move(mask));
+  }
+  return s;
+}
+
+/// Each slice between key slices takes its nearest key slice (the lower one on a tie).
+Segmentation nearestCopy(const Segmentation& keyed, const KeyMap& keys) {
+  Segmentation s = keyed;
+  for (std::size_t p = 0; p < keyed.segmentCount(); ++p) {
+    const SegmentId id = keyed.segmentAt(p).id;
+    const std::vector<std::size_t>& k = keys.at(id);
+    const SliceRuns runs = runsBySlice(keyed.maskAt(p));
+    for (std::size_t g = 0; g + 1 < k.size(); ++g) {
+      for (std::size_t slice = k[g] + 1; slice < k[g + 1]; ++slice) {
+        const std::size_t from = (slice - k[g] <= k[g + 1] - slice) ? k[g] : k[g + 1];
+        paint(s.mask(id), runs.at(from), slice);
+      }
+    }
+  }
+  return s;
+}
+
+struct Score {
+  double dice = 0;
+  double hd95 = 0;
+  std::size_t lost = 0;  ///< slices holding the truth, empty in the result, within the range
+  bool gone = false;     ///< nothing of the structure left
+};
+
+Score score(const SparseMask& truth, const SparseMask& result, const ImageGeometry& g,
+            std::size_t first, std::size_t last) {
+  Score s;
+  s.dice = OverlapMetrics::dice(truth, result);
+  s.hd95 = OverlapMetrics::surfaceDistances(truth, result, g).hausdorff95;
+  s.lost = OverlapMetrics::emptiedSlices(truth, result, SliceOrientation::Axial, first, last)
+               .emptied.size();
+  s.gone = result.empty();
+  return s;
+}
+
+const SparseMask& maskWithLabel(const Segmentation& s, int label, const SparseMask& empty) {
+  for (std::size_t p = 0; p < s.segmentCount(); ++p)
+    if (s.segmentAt(p).labelValue == label) return s.maskAt(p);
+  return empty;
+}
+
+// --- Aggregates ------------------------------------------------------------------------------
+
+enum Method { kOurs = 0, kPeer = 1, kCopy = 2 };
+constexpr std::array<const char*, 3> kMethodNames{"ours", "peer", "copy"};
+
+struct Row {
+  const Dataset* dataset = nullptr;
+  const Structure* structure = nullptr;
+  std::size_t keys = 0;
+  std::array<Score, 3> score;
+};
+
+struct Summary {
+  std::size_t n = 0;
+  std::array<double, 3> dice{}, hd95{};
+  std::array<std::size_t, 3> hd95Count{}, lost{}, withLoss{}, gone{};
+};
+
+Summary summarise(const std::vector<Row>& rows, std::size_t methods = 3) {
+  Summary s;
+  for (const Row& r : rows) {
+    ++s.n;
+    for (std::size_t m = 0; m < methods; ++m) {
+      const Score& x = r.score[m];
+      s.dice[m] += x.dice;
+      if (std::isfinite(x.hd95)) {
+        s.hd95[m] += x.hd95;
+        ++s.hd95Count[m];
+      }
+      s.lost[m] += x.lost;
+      s.withLoss[m] += x.lost != 0;
+      s.gone[m] += x.gone;
+    }
+  }
+  for (std::size_t m = 0; m < methods; ++m) {
+    if (s.n) s.dice[m] /= double(s.n);
+    s.hd95[m] = s.hd95Count[m] ? s.hd95[m] / double(s.hd95Count[m]) : 0;
+  }
+  return s;
+}
+
+std::string label(const Row& r) {
+  std::string text = r.dataset->spec.name + " " + std::to_string(r.structure->label);
+  if (!r.structure->name.empty()) text += " " + r.structure->name;
+  return text;
+}
+
+struct Timing {
+  double oursBestMs = 0, oursFirstMs = 0;
+  PeerRun peer;
+};
+
+// --- Interpolation ---------------------------------------------------------------------------
+
+std::vector<Row> interpolateDataset(const Dataset& d, std::size_t k, const PeerInterpolator& peer,
+                                    const fs::path& work, Timing& timing) {
+  const KeyMap keys = keyMap(d, k);
+  const Segmentation keyed = keysOnly(d.truth, keys);
+  const ImageGeometry& g = d.truth.geometry();
+
+  // Ours: every segment at once, as the editor does.
+  InterpolationOptions options;
+  options.orientation = SliceOrientation::Axial;
+  for (const auto& [id, slices] : keys) {
+    options.segments.push_back(id);
+    options.keySlices[id] = slices;
+  }
+  SegmentationPreview preview;
+  timing.oursBestMs = 1e300;
+  for (int r = 0; r < kOurRepeats; ++r) {
+    const auto start = Clock::now();
+    preview = SliceInterpolator::interpolate(keyed, options);
+    const double ms = msSince(start);
+    if (r == 0) timing.oursFirstMs = ms;
+    timing.oursBestMs = std::min(timing.oursBestMs, ms);
+  }
+  Segmentation ours = keyed;
+  applyPreview(preview, ours);
+  const std::string stem = d.spec.name + "_k" + std::to_string(k);
+  LabelmapFileIO::write(ours, work / (stem + "_ours.nii.gz"));  // for a look in a viewer
+
+  // The peer, on the same key slices as a NIfTI label map; its key slices are found per label.
+  const fs::path keyFile = work / (stem + "_keys.nii.gz");
+  const fs::path peerFile = work / (stem + "_peer.nii.gz");
+  LabelmapFileIO::write(keyed, keyFile);
+  timing.peer = peer.run(keyFile, peerFile, 0, 2, kPeerRepeats);
+  const Segmentation peerResult = LabelmapFileIO::read(peerFile, &g).segmentation;
+
+  const Segmentation copy = nearestCopy(keyed, keys);
+  const SparseMask empty(g.size);
+
+  std::vector<Row> rows;
+  for (const Structure& s : d.structures) {
+    const std::vector<std::size_t>& k0 = keys.at(s.id);
+    const SparseMask& truth = d.truth.mask(s.id);
+    Row row;
+    row.dataset = &d;
+    row.structure = &s;
+    row.keys = k0.size();
+    row.score[kOurs] = score(truth, ours.mask(s.id), g, k0.front(), k0.back());
+    row.score[kPeer] =
+        score(truth, maskWithLabel(peerResult, s.label, empty), g, k0.front(), k0.back());
+    row.score[kCopy] = score(truth, copy.mask(s.id), g, k0.front(), k0.back());
+    rows.push_back(row);
+  }
+  return rows;
+}
+
+// --- Propagation -----------------------------------------------------------------------------
+
+struct PropagationRow {
+  const Dataset* dataset = nullptr;
+  const Structure* structure = nullptr;
+  std::size_t drawn = 0;
+  double ms = 0;
+  std::size_t overshoot = 0;   ///< slices filled outside the structure's true extent
+  std::array<Score, 3> score;  ///< propagated, copy to all slices, copy to the true extent
+  std::string error;
+};
+
+std::vector<PropagationRow> propagateDataset(const Dataset& d) {
+  const ImageGeometry& g = d.truth.geometry();
+  std::vector<PropagationRow> rows;
+  for (const Structure& s : d.structures) {
+    const SparseMask& truth = d.truth.mask(s.id);
+    const auto counts = OverlapMetrics::sliceCounts(truth, SliceOrientation::Axial);
+    PropagationRow row;
+    row.dataset = &d;
+    row.structure = &s;
+    row.drawn = std::size_t(std::max_element(counts.begin(), counts.end()) - counts.begin());
+    const SliceRuns runs = runsBySlice(truth);
+    const auto& drawnRuns = runs.at(row.drawn);
+
+    Segmentation start(g);
+    SparseMask drawnMask(g.size);
+    paint(drawnMask, drawnRuns, row.drawn);
+    start.insertSegment(0, d.truth.segment(s.id), drawnMask);
+    start.provenance(s.id).set(SliceOrientation::Axial, row.drawn, SliceSource::Drawn);
+
+    Segmentation propagated = start;
+    try {
+      PropagationOptions options;
+      options.segment = s.id;
+      options.orientation = SliceOrientation::Axial;
+      options.fromSlice = row.drawn;
+      const auto t0 = Clock::now();
+      const SegmentationPreview preview = SlicePropagator::propagate(d.volume, start, options);
+      row.ms = msSince(t0);
+      applyPreview(preview, propagated);
+    } catch (const std::exception& e) {
+      row.error = e.what();
+    }
+    const SparseMask& result = propagated.mask(s.id);
+    const auto resultCounts = OverlapMetrics::sliceCounts(result, SliceOrientation::Axial);
+    for (std::size_t k = 0; k < resultCounts.size(); ++k)
+      if (resultCounts[k] != 0 && (k < s.slices.front() || k > s.slices.back())) ++row.overshoot;
+
+    SparseMask all(g.size), extent(g.size);
+    for (std::size_t k = 0; k < g.size[2]; ++k) {
+      paint(all, drawnRuns, k);
+      if (k >= s.slices.front() && k <= s.slices.back()) paint(extent, drawnRuns, k);
+    }
+    row.score[0] = score(truth, result, g, s.slices.front(), s.slices.back());
+    row.score[1] = score(truth, all, g, s.slices.front(), s.slices.back());
+    row.score[2] = score(truth, extent, g, s.slices.front(), s.slices.back());
+    rows.push_back(std::move(row));
+  }
+  return rows;
+}
+
+// --- P4 timing on a synthetic moving ellipse ---------------------------------------------------
+
+struct SyntheticResult {
+  double oursMedianMs = 0, oursBestMs = 0;
+  PeerRun peer;
+  std::array<Score, 3> score;
+  std::size_t keys = 0;
+  std::size_t nonOverlappingGaps = 0;
+};
+
+SyntheticResult synthetic(const PeerInterpolator& peer, const fs::path& work) {
+  ImageGeometry g;
+  g.size = {512, 512, 300};
+  g.spacing = {0.7, 0.7, 1.0};
+  // Semi-axes 9 x 30 pixels; the centre moves 350 pixels along i, accelerating (t^4), and
+  // drifts 120 pixels along j: 4.7 pixels a slice at the end, more than the 18-pixel width
+  // over 5 slices, so the last key contours do not overlap (the peer's weak spot).
+  constexpr double a = 9, b = 30;
+  auto centre = [](std::size_t k) {
+    const double t = double(k) / 299.0;
+    return std::array<double, 2>{80 + 350 * t * t * t * t, 196 + 120 * t};
+  };
+  SparseMask truth(g.size);
+  for (std::size_t k = 0; k < g.size[2]; ++k) {
+    const auto [cx, cy] = centre(k);
+    for (std::size_t j = std::size_t(cy - b); j <= std::size_t(cy + b) + 1; ++j) {
+      const double y = (double(j) - cy) / b;
+      if (y * y > 1) continue;
+      const double half = a * std::sqrt(1 - y * y);
+      for (auto i = std::size_t(std::ceil(cx - half)); double(i) <= cx + half; ++i)
+        truth.assign(i, j, k, true);
+    }
+  }
+  Segmentation truthSeg(g);
+  Segment segment;
+  segment.name = "ellipse";
+  segment.labelValue = 1;
+  const SegmentId id = truthSeg.insertSegment(0, segment, truth).id;
+
+  std::vector<std::size_t> all(g.size[2]);
+  for (std::size_t k = 0; k < all.size(); ++k) all[k] = k;
+  KeyMap keys{{id, keySlices(all, 5)}};
+  SyntheticResult r;
+  r.keys = keys[id].size();
+  for (std::size_t n = 0; n + 1 < r.keys; ++n) {
+    const double dx = centre(keys[id][n + 1])[0] - centre(keys[id][n])[0];
+    r.nonOverlappingGaps += dx > 2 * a;
+  }
+  const Segmentation keyed = keysOnly(truthSeg, keys);
+
+  InterpolationOptions options;
+  options.segments = {id};
+  options.keySlices = keys;
+  std::vector<double> ms;
+  SegmentationPreview preview;
+  for (int n = 0; n < 5; ++n) {
+    const auto start = Clock::now();
+    preview = SliceInterpolator::interpolate(keyed, options);
+    ms.push_back(msSince(start));
+  }
+  std::sort(ms.begin(), ms.end());
+  r.oursMedianMs = ms[ms.size() / 2];
+  r.oursBestMs = ms.front();
+  Segmentation ours = keyed;
+  applyPreview(preview, ours);
+
+  // Uncompressed: the file is 150 MB of int16 and only the interpolation call is timed anyway.
+  const fs::path keyFile = work / "ellipse_keys.nii", peerFile = work / "ellipse_peer.nii";
+  LabelmapFileIO::write(keyed, keyFile);
+  r.peer = peer.run(keyFile, peerFile, 1, 2, 2);
+  const Segmentation peerResult = LabelmapFileIO::read(peerFile, &g).segmentation;
+  const SparseMask empty(g.size);
+  const Segmentation copy = nearestCopy(keyed, keys);
+  const std::size_t first = keys[id].front(), last = keys[id].back();
+  r.score[kOurs] = score(truth, ours.mask(id), g, first, last);
+  r.score[kPeer] = score(truth, maskWithLabel(peerResult, 1, empty), g, first, last);
+  r.score[kCopy] = score(truth, copy.mask(id), g, first, last);
+  for (const fs::path& p : {keyFile, peerFile}) fs::remove(p);
+  return r;
+}
+
+// --- Report ----------------------------------------------------------------------------------
+
+void printInterpolationTable(std::size_t k, const std::vector<const Dataset*>& datasets,
+                             const std::vector<Row>& rows, const std::map<std::string, Timing>& t) {
+  std::printf(
+      "\nInterpolation, k = %zu: key slices are every %s slice holding a structure from its "
+      "first, and its last (axial)\n",
+      k, k == 3 ? "3rd" : (std::to_string(k) + "th").c_str());
+  std::printf("%-7s %4s | %-17s | %-17s | %-14s | %-9s | %s\n", "", "", "Dice", "HD95 mm",
+              "lost slices", "gone", "compute ms");
+  std::printf("%-7s %4s | %5s %5s %5s | %5s %5s %5s | %4s %4s %4s | %2s %2s %2s | %7s %15s %7s\n",
+              "dataset", "n", "ours", "peer", "copy", "ours", "peer", "copy", "ours", "peer",
+              "copy", "o", "p", "c", "ours", "peer warm/first", "peer/us");
+  auto line = [&](const std::string& name, const Summary& s, const std::string& times) {
+    std::printf(
+        "%-7s %4zu | %5.3f %5.3f %5.3f | %5s %5s %5s | %4zu %4zu %4zu | %2zu %2zu %2zu | %s\n",
+        name.c_str(), s.n, s.dice[0], s.dice[1], s.dice[2], fixed(s.hd95[0], 2).c_str(),
+        fixed(s.hd95[1], 2).c_str(), fixed(s.hd95[2], 2).c_str(), s.lost[0], s.lost[1], s.lost[2],
+        s.gone[0], s.gone[1], s.gone[2], times.c_str());
+  };
+  double oursSum = 0, peerSum = 0;
+  for (const Dataset* d : datasets) {
+    std::vector<Row> subset;
+    for (const Row& r : rows)
+      if (r.dataset == d) subset.push_back(r);
+    const Timing& timing = t.at(d->spec.name);
+    oursSum += timing.oursBestMs;
+    peerSum += timing.peer.bestMs;
+    line(d->spec.name, summarise(subset),
+         fixed(timing.oursBestMs, 1) + " " + fixed(timing.peer.bestMs, 1) + "/" +
+             fixed(timing.peer.firstMs, 1) + " " +
+             fixed(timing.peer.bestMs / timing.oursBestMs, 1) + "x");
+  }
+  const Summary all = summarise(rows);
+  line("all", all,
+       fixed(oursSum, 1) + " " + fixed(peerSum, 1) + " " + fixed(peerSum / oursSum, 1) + "x");
+  std::printf(
+      "  structures with lost slices: ours %zu, peer %zu, copy %zu (HD95 means over %zu/%zu/%zu "
+      "finite)\n",
+      all.withLoss[0], all.withLoss[1], all.withLoss[2], all.hd95Count[0], all.hd95Count[1],
+      all.hd95Count[2]);
+  std::vector<Row> sorted = rows;
+  std::sort(sorted.begin(), sorted.end(),
+            [](const Row& a, const Row& b) { return a.score[kOurs].dice < b.score[kOurs].dice; });
+  std::printf("  worst 5 of ours (Dice ours/peer/copy, slices, keys):");
+  for (std::size_t n = 0; n < std::min<std::size_t>(5, sorted.size()); ++n) {
+    const Row& r = sorted[n];
+    std::printf("%s %s %.2f/%.2f/%.2f (%zu sl, %zu keys)", n ? ";" : "", label(r).c_str(),
+                r.score[kOurs].dice, r.score[kPeer].dice, r.score[kCopy].dice,
+                r.structure->slices.size(), r.keys);
+  }
+  std::printf("\n");
+}
+
+struct Options {
+  fs::path data = ANNOTRACE_ACCURACY_DATA_DIR;
+  fs::path out = fs::current_path();
+  fs::path peer = ANNOTRACE_PEER_DIR;
+  std::string node = ANNOTRACE_NODE;
+};
+
+Options parse(int argc, char** argv) {
+  Options o;
+  if (const char* env = std::getenv("ANNOTRACE_DATA"); env && *env) o.data = env;
+  if (const char* env = std::getenv("ANNOTRACE_NODE"); env && *env) o.node = env;
+  for (int a = 1; a < argc; ++a) {
+    const std::string name = argv[a];
+    if (a + 1 >= argc) throw std::invalid_argument("missing value after " + name);
+    const std::string value = argv[++a];
+    if (name == "--data") {
+      o.data = value;
+    } else if (name == "--out") {
+      o.out = value;
+    } else if (name == "--peer") {
+      o.peer = value;
+    } else if (name == "--node") {
+      o.node = value;
+    } else {
+      throw std::invalid_argument("unknown option " + name +
+                                  " (usage: annotrace_accuracy_p4 [--data DIR] [--out DIR] "
+                                  "[--peer DIR] [--node NODE])");
+    }
+  }
+  return o;
+}
+
+int run(const Options& o) {
+  const PeerInterpolator peer(o.peer, o.node);
+  peer.checkInstalled();
+  const fs::path work = o.out / "p4_work";
+  fs::create_directories(work);
+  bool broken = false;
+
+  std::printf("Accuracy P4: interpolation between key slices and propagation (issue 5)\n");
+  std::printf("peer: %s under Node (%s); %u threads\n", peer.versions().c_str(), o.node.c_str(),
+              std::max(1u, std::thread::hardware_concurrency()));
+  std::printf("data: %s\n", o.data.string().c_str());
+
+  std::vector<Dataset> datasets;
+  for (const DatasetSpec& spec : datasetSpecs()) datasets.push_back(loadDataset(o.data, spec));
+  std::vector<const Dataset*> pointers;
+  for (const Dataset& d : datasets) {
+    pointers.push_back(&d);
+    const ImageGeometry& g = d.truth.geometry();
+    std::printf(
+        "  %-6s %s: %zux%zux%zu, %.3gx%.3gx%.3g mm, %zu labels, %zu with >= %zu slices; "
+        "image %s, %s\n",
+        d.spec.name.c_str(), d.spec.labelmap.c_str(), g.size[0], g.size[1], g.size[2], g.spacing[0],
+        g.spacing[1], g.spacing[2], d.truth.segmentCount(), d.structures.size(), kMinSlices,
+        d.spec.image.c_str(), d.volumeNote.c_str());
+  }
+
+  // Interpolation.
+  std::ofstream csv(o.out / "accuracy_p4_interpolation.csv");
+  csv << "dataset,k,label,name,slices,keys,method,dice,hd95_mm,lost_slices,gone\n";
+  std::map<std::size_t, Summary> summaries;
+  double worstRatio = 1e300;
+  std::string worstRatioWhere;
+  std::size_t oursLostTotal = 0, truthSlicesTotal = 0;
+  for (std::size_t k : kGaps) {
+    std::vector<Row> rows;
+    std::map<std::string, Timing> timings;
+    for (const Dataset& d : datasets) {
+      Timing timing;
+      std::vector<Row> part = interpolateDataset(d, k, peer, work, timing);
+      rows.insert(rows.end(), part.begin(), part.end());
+      timings[d.spec.name] = timing;
+      const double ratio = timing.peer.bestMs / timing.oursBestMs;
+      if (ratio < worstRatio) {
+        worstRatio = ratio;
+        worstRatioWhere = d.spec.name + " k=" + std::to_string(k);
+      }
+    }
+    for (const Row& r : rows) {
+      for (int m = 0; m < 3; ++m) {
+        const Score& s = r.score[m];
+        csv << r.dataset->spec.name << ',' << k << ',' << r.structure->label << ','
+            << r.structure->name << ',' << r.structure->slices.size() << ',' << r.keys << ','
+            << kMethodNames[m] << ',' << fixed(s.dice, 5) << ',' << fixed(s.hd95, 3) << ','
+            << s.lost << ',' << s.gone << '\n';
+      }
+      oursLostTotal += r.score[kOurs].lost;
+      truthSlicesTotal += r.structure->slices.size();
+    }
+    printInterpolationTable(k, pointers, rows, timings);
+    summaries[k] = summarise(rows);
+  }
+
+  // Propagation.
+  std::printf(
+      "\nPropagation from one drawn slice (largest area) through the image, axial; copy: the "
+      "drawn slice\ncopied to every slice / to the true extent only (oracle); no peer exists\n");
+  std::printf("%-7s %4s | %-17s | %-17s | %-4s %-5s | %s\n", "", "", "Dice", "HD95 mm", "lost",
+              "over", "ms");
+  std::printf("%-7s %4s | %5s %5s %5s | %5s %5s %5s | %4s %5s | %s\n", "dataset", "n", "prop",
+              "all", "ext", "prop", "all", "ext", "prop", "prop", "prop total");
+  std::ofstream pcsv(o.out / "accuracy_p4_propagation.csv");
+  pcsv << "dataset,label,name,slices,drawn_slice,method,dice,hd95_mm,lost_slices,overshoot,ms\n";
+  std::vector<PropagationRow> allProp;
+  for (const Dataset& d : datasets) {
+    std::vector<PropagationRow> rows = propagateDataset(d);
+    std::vector<Row> asRows;
+    double ms = 0;
+    std::size_t over = 0;
+    for (const PropagationRow& p : rows) {
+      if (!p.error.empty()) {
+        std::printf("  propagation failed: %s %d: %s\n", d.spec.name.c_str(), p.structure->label,
+                    p.error.c_str());
+        broken = true;
+      }
+      Row r;
+      r.dataset = &d;
+      r.structure = p.structure;
+      r.score = p.score;
+      asRows.push_back(r);
+      ms += p.ms;
+      over += p.overshoot;
+      const char* names[] = {"propagated", "copy_all", "copy_extent"};
+      for (int m = 0; m < 3; ++m) {
+        pcsv << d.spec.name << ',' << p.structure->label << ',' << p.structure->name << ','
+             << p.structure->slices.size() << ',' << p.drawn << ',' << names[m] << ','
+             << fixed(p.score[m].dice, 5) << ',' << fixed(p.score[m].hd95, 3) << ','
+             << p.score[m].lost << ',' << (m == 0 ? p.overshoot : 0) << ','
+             << (m == 0 ? fixed(p.ms, 2) : "") << '\n';
+      }
+    }
+    const Summary s = summarise(asRows);
+    std::printf("%-7s %4zu | %5.3f %5.3f %5.3f | %5s %5s %5s | %4zu %5zu | %.1f\n",
+                d.spec.name.c_str(), s.n, s.dice[0], s.dice[1], s.dice[2],
+                fixed(s.hd95[0], 2).c_str(), fixed(s.hd95[1], 2).c_str(),
+                fixed(s.hd95[2], 2).c_str(), s.lost[0], over, ms);
+    allProp.insert(allProp.end(), rows.begin(), rows.end());
+  }
+  {
+    std::vector<Row> asRows;
+    for (const PropagationRow& p : allProp) {
+      Row r;
+      r.score = p.score;
+      asRows.push_back(r);
+    }
+    const Summary s = summarise(asRows);
+    std::printf("%-7s %4zu | %5.3f %5.3f %5.3f | %5s %5s %5s | %4zu\n", "all", s.n, s.dice[0],
+                s.dice[1], s.dice[2], fixed(s.hd95[0], 2).c_str(), fixed(s.hd95[1], 2).c_str(),
+                fixed(s.hd95[2], 2).c_str(), s.lost[0]);
+    std::sort(allProp.begin(), allProp.end(),
+              [](const auto& a, const auto& b) { return a.score[0].dice < b.score[0].dice; });
+    std::printf("  worst 5 propagated (Dice prop/ext, slices, lost, over):");
+    for (std::size_t n = 0; n < std::min<std::size_t>(5, allProp.size()); ++n) {
+      const PropagationRow& p = allProp[n];
+      Row r;
+      r.dataset = p.dataset;
+      r.structure = p.structure;
+      std::printf("%s %s %.2f/%.2f (%zu sl, %zu, %zu)", n ? ";" : "", label(r).c_str(),
+                  p.score[0].dice, p.score[2].dice, p.structure->slices.size(), p.score[0].lost,
+                  p.overshoot);
+    }
+    std::printf("\n");
+  }
+
+  // P4 timing.
+  const SyntheticResult e = synthetic(peer, work);
+  std::printf(
+      "\nP4 timing: moving ellipse, 512x512x300 at 0.7x0.7x1 mm, key slice every 5 (%zu keys, "
+      "%zu gaps\nwithout overlap between key contours), one label\n",
+      e.keys, e.nonOverlappingGaps);
+  std::printf("  ours  %8.1f ms median of 5 (best %.1f)   Dice %.4f  HD95 %s mm  lost %zu\n",
+              e.oursMedianMs, e.oursBestMs, e.score[kOurs].dice,
+              fixed(e.score[kOurs].hd95, 2).c_str(), e.score[kOurs].lost);
+  std::printf("  peer  %8.1f ms warm (first %.1f)        Dice %.4f  HD95 %s mm  lost %zu\n",
+              e.peer.bestMs, e.peer.firstMs, e.score[kPeer].dice,
+              fixed(e.score[kPeer].hd95, 2).c_str(), e.score[kPeer].lost);
+  std::printf("  copy                                      Dice %.4f  HD95 %s mm  lost %zu\n",
+              e.score[kCopy].dice, fixed(e.score[kCopy].hd95, 2).c_str(), e.score[kCopy].lost);
+  const double ellipseRatio = e.peer.bestMs / e.oursMedianMs;
+  std::printf("  peer/ours %.0fx\n", ellipseRatio);
+  oursLostTotal += e.score[kOurs].lost;
+
+  // Targets.
+  auto verdict = [](bool ok) { return ok ? "PASS" : "FAIL"; };
+  std::printf("\nTargets (issue 5, P4)\n");
+  const double minRatio = std::min(worstRatio, ellipseRatio);
+  std::printf(
+      "  %s  >= %.0fx faster than the peer: slowest case %.1fx (%s), moving ellipse %.0fx\n",
+      verdict(minRatio >= kSpeedTarget), kSpeedTarget, worstRatio, worstRatioWhere.c_str(),
+      ellipseRatio);
+  for (std::size_t k : kGaps) {
+    const Summary& s = summaries[k];
+    const bool ok = s.dice[kOurs] >= s.dice[kPeer] + kDiceMargin &&
+                    s.dice[kOurs] >= s.dice[kCopy] + kDiceMargin;
+    std::printf(
+        "  %s  k = %-2zu mean Dice >= peer + %.2f and copy + %.2f: ours %.3f, peer %.3f "
+        "(%+.3f), copy %.3f (%+.3f)\n",
+        verdict(ok), k, kDiceMargin, kDiceMargin, s.dice[kOurs], s.dice[kPeer],
+        s.dice[kOurs] - s.dice[kPeer], s.dice[kCopy], s.dice[kOurs] - s.dice[kCopy]);
+  }
+  std::printf(
+      "  %s  no slice holding a structure left empty: %zu lost by ours (of %zu slices "
+      "over all k, plus the ellipse)\n",
+      verdict(oursLostTotal == 0), oursLostTotal, truthSlicesTotal);
+  std::printf("  %s  single-segment preview on 512x512x300 <= %.0f ms: %.1f ms (median)\n",
+              verdict(e.oursMedianMs <= kPreviewTargetMs), kPreviewTargetMs, e.oursMedianMs);
+  std::printf("per-structure figures: %s, %s\n",
+              (o.out / "accuracy_p4_interpolation.csv").string().c_str(),
+              (o.out / "accuracy_p4_propagation.csv").string().c_str());
+  return broken ? 1 : 0;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  try {
+    return run(parse(argc, argv));
+  } catch (const std::exception& e) {
+    std::fprintf(stderr, "annotrace_accuracy_p4: %s\n", e.what());
+    return 1;
+  }
+}
