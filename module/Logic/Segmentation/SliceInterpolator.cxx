@@ -1,6 +1,7 @@
 #include "Segmentation/SliceInterpolator.h"
 
 #include <algorithm>
+#include <atomic>
 #include <cmath>
 #include <map>
 #include <numeric>
@@ -164,21 +165,43 @@ class GroupInterpolation {
     }
     if (areaA) {
       phiA_ = DistanceMap2D(maskA, w, h, su, sv);
-      centreA_ = {au / double(areaA), av / double(areaA)};
+      centreA_ = anchor(phiA_, {au / double(areaA), av / double(areaA)});
     }
     if (areaB) {
       phiB_ = DistanceMap2D(maskB, w, h, su, sv);
-      centreB_ = {bu / double(areaB), bv / double(areaB)};
+      centreB_ = anchor(phiB_, {bu / double(areaB), bv / double(areaB)});
     }
     if (!areaA) centreA_ = centreB_;
     if (!areaB) centreB_ = centreA_;
     hasA_ = areaA > 0;
     hasB_ = areaB > 0;
+    areaA_ = areaA;
+    areaB_ = areaB;
+  }
+
+  /// The point a shape is moved by: its centroid when that lies inside the shape, otherwise
+  /// (a crescent, a C-shaped lobe) its deepest inside point. Both anchors inside their shapes
+  /// make the blend negative at the interpolated anchor, so no slice between two key shapes
+  /// of a group ever comes out empty.
+  static std::array<double, 2> anchor(const DistanceMap2D& phi, std::array<double, 2> centroid) {
+    if (phi.sample(centroid[0], centroid[1]) < 0) return centroid;
+    std::size_t best = 0;
+    float deepest = std::numeric_limits<float>::max();
+    for (std::size_t v = 0; v < phi.height(); ++v) {
+      for (std::size_t u = 0; u < phi.width(); ++u) {
+        if (phi.at(u, v) < deepest) {
+          deepest = phi.at(u, v);
+          best = v * phi.width() + u;
+        }
+      }
+    }
+    return {double(best % phi.width()), double(best / phi.width())};
   }
 
   /// Adds this group's shape at fraction t to `depth` (min of interpolated values).
-  void blend(double t, std::vector<float>& depth) const {
+  void blend(double t, double areaRatio, std::vector<float>& depth) const {
     const double du = centreB_[0] - centreA_[0], dv = centreB_[1] - centreA_[1];
+    std::vector<float> values(w_ * h_);
     for (std::size_t v = 0; v < h_; ++v) {
       for (std::size_t u = 0; u < w_; ++u) {
         double value = 0;
@@ -186,13 +209,25 @@ class GroupInterpolation {
           value = (1 - t) * phiA_.sample(double(u) - t * du, double(v) - t * dv) +
                   t * phiB_.sample(double(u) + (1 - t) * du, double(v) + (1 - t) * dv);
         } else if (hasA_) {
-          value = phiA_.at(u, v) - t * (phiA_.minimum() - 1e-3);  // shrinks to nothing at t = 1
+          value = phiA_.at(u, v);  // ends in the gap: eroded to the shrinking area below
         } else {
-          value = phiB_.at(u, v) - (1 - t) * (phiB_.minimum() - 1e-3);
+          value = phiB_.at(u, v);  // starts in the gap: grows
         }
-        float& d = depth[v * w_ + u];
-        d = std::min(d, static_cast<float>(value));
+        values[v * w_ + u] = static_cast<float>(value);
       }
+    }
+    // The blend's zero level set shrinks shapes of different sizes (the small one's distances
+    // dominate); the level is moved so the area follows the key areas linearly instead, a
+    // better estimate of a growing or shrinking organ's cross-section.
+    const double target = areaRatio * ((1 - t) * double(areaA_) + t * double(areaB_));
+    const auto count = static_cast<std::size_t>(std::llround(target));
+    if (count == 0) return;
+    std::vector<float> sorted = values;
+    std::nth_element(sorted.begin(), sorted.begin() + static_cast<std::ptrdiff_t>(count - 1),
+                     sorted.end());
+    const float level = sorted[count - 1];
+    for (std::size_t p = 0; p < values.size(); ++p) {
+      depth[p] = std::min(depth[p], values[p] - level);
     }
   }
 
@@ -201,6 +236,7 @@ class GroupInterpolation {
   DistanceMap2D phiA_, phiB_;
   std::array<double, 2> centreA_{0, 0}, centreB_{0, 0};
   bool hasA_ = false, hasB_ = false;
+  std::size_t areaA_ = 0, areaB_ = 0;
 };
 
 std::vector<std::uint8_t> extract(const SparseMask& mask, const std::array<int, 3>& axes,
@@ -222,6 +258,10 @@ std::vector<std::uint8_t> extract(const SparseMask& mask, const std::array<int, 
 struct SliceDepth {
   Window window;
   std::vector<float> depth;
+  /// Depth of the deepest inside pixel: contested pixels compare depth / scale, so a thin
+  /// structure's centre (-1) beats the rim of a large neighbour (near 0) and no thin structure
+  /// loses a whole slice to the organ beside it.
+  float scale = 1;
   float at(std::size_t u, std::size_t v) const {
     if (u < window.u0 || v < window.v0 || u >= window.u0 + window.width ||
         v >= window.v0 + window.height) {
@@ -243,21 +283,35 @@ std::map<std::size_t, Window> sliceBounds(const SparseMask& mask, const std::arr
   struct Box {
     std::size_t uLo = SIZE_MAX, uHi = 0, vLo = SIZE_MAX, vHi = 0;
   };
-  std::map<std::size_t, Box> boxes;
+  std::vector<Box> boxes(wanted.size());
   mask.forEachRun([&](std::size_t i, std::size_t j, std::size_t k, std::size_t n) {
-    std::array<std::size_t, 3> index{i, j, k};
-    for (std::size_t x = 0; x < n; ++x, ++index[0]) {
-      const std::size_t s = index[axes[2]];
+    if (axes[2] != 0) {
+      // The run lies in one slice of the family and along its u axis (axial, coronal: i).
+      const std::size_t s = axes[2] == 2 ? k : j;
+      if (!wanted[s]) return;
+      Box& b = boxes[s];
+      const std::size_t v = axes[1] == 2 ? k : j;
+      b.uLo = std::min(b.uLo, i);
+      b.uHi = std::max(b.uHi, i + n);
+      b.vLo = std::min(b.vLo, v);
+      b.vHi = std::max(b.vHi, v + 1);
+      return;
+    }
+    // Sagittal: the run crosses slices i .. i + n - 1 at (u, v) = (j, k).
+    for (std::size_t s = i; s < i + n; ++s) {
       if (!wanted[s]) continue;
       Box& b = boxes[s];
-      b.uLo = std::min(b.uLo, index[axes[0]]);
-      b.uHi = std::max(b.uHi, index[axes[0]] + 1);
-      b.vLo = std::min(b.vLo, index[axes[1]]);
-      b.vHi = std::max(b.vHi, index[axes[1]] + 1);
+      b.uLo = std::min(b.uLo, j);
+      b.uHi = std::max(b.uHi, j + 1);
+      b.vLo = std::min(b.vLo, k);
+      b.vHi = std::max(b.vHi, k + 1);
     }
   });
   std::map<std::size_t, Window> out;
-  for (const auto& [s, b] : boxes) out[s] = Window{b.uLo, b.vLo, b.uHi - b.uLo, b.vHi - b.vLo};
+  for (std::size_t s = 0; s < boxes.size(); ++s) {
+    const Box& b = boxes[s];
+    if (b.uLo < b.uHi) out[s] = Window{b.uLo, b.vLo, b.uHi - b.uLo, b.vHi - b.vLo};
+  }
   return out;
 }
 
@@ -320,56 +374,101 @@ std::vector<std::size_t> keySlicesOf(const Segmentation& seg, SegmentId id,
   return keys;
 }
 
-SegmentResult interpolateSegment(const Segmentation& seg, SegmentId id,
-                                 const InterpolationOptions& options, const Progress* progress) {
-  SegmentResult result;
-  result.segment = id;
+/// One gap between consecutive key slices of one segment: the unit of parallel work.
+struct GapTask {
+  std::size_t result = 0;  ///< index into the results
+  SegmentId segment = 0;
+  std::size_t lower = 0, upper = 0;
+  Window window;
+  /// Per slice between the keys: the segment's area from a cubic through the neighbouring key
+  /// areas, over the linear one (1 where no neighbours are known).
+  std::vector<double> areaRatio;
+};
+
+/// Cubic Hermite through the key areas with slopes from the neighbouring keys (a
+/// Catmull-Rom-like spline on uneven spacing): organs grow and shrink smoothly, so the curve
+/// follows their cross-sections better than straight lines between keys.
+std::vector<double> areaRatios(const std::vector<std::size_t>& keys,
+                               const std::vector<double>& areas, std::size_t n) {
+  const double z0 = double(keys[n]), z1 = double(keys[n + 1]);
+  const double a0 = areas[n], a1 = areas[n + 1];
+  const double secant = (a1 - a0) / (z1 - z0);
+  const double m0 = n > 0 ? (a1 - areas[n - 1]) / (z1 - double(keys[n - 1])) : secant;
+  const double m1 = n + 2 < keys.size() ? (areas[n + 2] - a0) / (double(keys[n + 2]) - z0) : secant;
+  std::vector<double> out;
+  for (std::size_t s = keys[n] + 1; s < keys[n + 1]; ++s) {
+    const double h = z1 - z0, t = (double(s) - z0) / h;
+    const double cubic = (2 * t * t * t - 3 * t * t + 1) * a0 +
+                         (t * t * t - 2 * t * t + t) * h * m0 + (-2 * t * t * t + 3 * t * t) * a1 +
+                         (t * t * t - t * t) * h * m1;
+    const double linear = (1 - t) * a0 + t * a1;
+    out.push_back(linear > 0 ? std::clamp(cubic / linear, 0.67, 1.5) : 1.0);
+  }
+  return out;
+}
+
+/// The gaps of one segment, each with the window of its two key shapes only.
+void planGaps(const Segmentation& seg, SegmentId id, std::size_t result,
+              const InterpolationOptions& options, std::vector<GapTask>& tasks) {
   const ImageGeometry& g = seg.geometry();
   const auto axes = SliceSpec{options.orientation, 0}.axes();
   const std::vector<std::size_t> keys = keySlicesOf(seg, id, options);
-  if (keys.size() < 2) return result;
-  const SparseMask& mask = seg.mask(id);
+  if (keys.size() < 2) return;
   std::vector<bool> isKey(g.size[axes[2]], false);
   for (std::size_t k : keys) isKey[k] = true;
-  const std::map<std::size_t, Window> bounds = sliceBounds(mask, axes, isKey);
+  const std::map<std::size_t, Window> bounds = sliceBounds(seg.mask(id), axes, isKey);
   auto boundsOf = [&](std::size_t s) -> std::optional<Window> {
     const auto it = bounds.find(s);
     return it == bounds.end() ? std::nullopt : std::optional<Window>(it->second);
   };
-  const double su = g.spacing[axes[0]], sv = g.spacing[axes[1]];
-  const SliceProvenance& provenance = seg.provenance(id);
-
-  // Gaps between consecutive key slices, in parallel, each in the window of its two key
-  // shapes only; each gap writes its own slices.
-  std::vector<std::pair<std::size_t, std::size_t>> gaps;
-  for (std::size_t n = 0; n + 1 < keys.size(); ++n) {
-    const bool anyShape = boundsOf(keys[n]) || boundsOf(keys[n + 1]);
-    if (keys[n + 1] - keys[n] > 1 && anyShape) gaps.emplace_back(keys[n], keys[n + 1]);
-  }
-  std::vector<std::map<std::size_t, SliceDepth>> perGap(gaps.size());
-  parallelFor(gaps.size(), 0, progress, [&](std::size_t n) {
-    const auto [lower, upper] = gaps[n];
-    const Window window =
-        gapWindow(boundsOf(lower), boundsOf(upper), g.size[axes[0]], g.size[axes[1]]);
-    const auto maskA = extract(mask, axes, lower, window);
-    const auto maskB = extract(mask, axes, upper, window);
-    const Components a = findComponents(maskA, window.width, window.height);
-    const Components b = findComponents(maskB, window.width, window.height);
-    std::vector<GroupInterpolation> groups;
-    for (const Group& group : correspond(a, b, su, sv)) {
-      groups.emplace_back(a, b, group, window.width, window.height, su, sv);
-    }
-    for (std::size_t s = lower + 1; s < upper; ++s) {
-      if (provenance.at(options.orientation, s) == SliceSource::Drawn) continue;
-      const double t = double(s - lower) / double(upper - lower);
-      SliceDepth slice{window,
-                       std::vector<float>(window.size(), std::numeric_limits<float>::max())};
-      for (const GroupInterpolation& group : groups) group.blend(t, slice.depth);
-      perGap[n].emplace(s, std::move(slice));
+  std::vector<double> sliceArea(g.size[axes[2]], 0.0);
+  seg.mask(id).forEachRun([&](std::size_t i, std::size_t j, std::size_t k, std::size_t length) {
+    if (axes[2] == 0) {
+      for (std::size_t x = i; x < i + length; ++x) sliceArea[x] += 1;
+    } else {
+      sliceArea[axes[2] == 2 ? k : j] += double(length);
     }
   });
-  for (auto& gap : perGap) result.slices.merge(gap);
-  return result;
+  std::vector<double> areas;
+  for (std::size_t k : keys) areas.push_back(sliceArea[k]);
+  for (std::size_t n = 0; n + 1 < keys.size(); ++n) {
+    const auto lower = boundsOf(keys[n]), upper = boundsOf(keys[n + 1]);
+    if (keys[n + 1] - keys[n] <= 1 || (!lower && !upper)) continue;
+    tasks.push_back({result, id, keys[n], keys[n + 1],
+                     gapWindow(lower, upper, g.size[axes[0]], g.size[axes[1]]),
+                     areaRatios(keys, areas, n)});
+  }
+}
+
+/// Interpolates the slices of one gap.
+std::map<std::size_t, SliceDepth> interpolateGap(const Segmentation& seg, const GapTask& task,
+                                                 SliceOrientation orientation) {
+  const ImageGeometry& g = seg.geometry();
+  const auto axes = SliceSpec{orientation, 0}.axes();
+  const double su = g.spacing[axes[0]], sv = g.spacing[axes[1]];
+  const SparseMask& mask = seg.mask(task.segment);
+  const SliceProvenance& provenance = seg.provenance(task.segment);
+  const Window& window = task.window;
+  const auto maskA = extract(mask, axes, task.lower, window);
+  const auto maskB = extract(mask, axes, task.upper, window);
+  const Components a = findComponents(maskA, window.width, window.height);
+  const Components b = findComponents(maskB, window.width, window.height);
+  std::vector<GroupInterpolation> groups;
+  for (const Group& group : correspond(a, b, su, sv)) {
+    groups.emplace_back(a, b, group, window.width, window.height, su, sv);
+  }
+  std::map<std::size_t, SliceDepth> out;
+  for (std::size_t s = task.lower + 1; s < task.upper; ++s) {
+    if (provenance.at(orientation, s) == SliceSource::Drawn) continue;
+    const double t = double(s - task.lower) / double(task.upper - task.lower);
+    SliceDepth slice{window, std::vector<float>(window.size(), std::numeric_limits<float>::max())};
+    const double ratio = task.areaRatio.empty() ? 1.0 : task.areaRatio[s - task.lower - 1];
+    for (const GroupInterpolation& group : groups) group.blend(t, ratio, slice.depth);
+    const float deepest = *std::min_element(slice.depth.begin(), slice.depth.end());
+    slice.scale = std::max(1e-3f, -deepest);
+    out.emplace(s, std::move(slice));
+  }
+  return out;
 }
 
 }  // namespace
@@ -385,14 +484,20 @@ SegmentationPreview SliceInterpolator::interpolate(const Segmentation& segmentat
   }
   for (SegmentId id : ids) (void)segmentation.segment(id);  // throws for an unknown id
 
-  std::vector<SegmentResult> results;
+  // Every gap of every segment is one task, spread over the cores at once.
+  std::vector<SegmentResult> results(ids.size());
+  std::vector<GapTask> tasks;
   for (std::size_t n = 0; n < ids.size(); ++n) {
-    if (progress) {
-      progress->throwIfCancelled();
-      progress->report("interpolating", double(n) / double(ids.size()));
-    }
-    results.push_back(interpolateSegment(segmentation, ids[n], options, progress));
+    results[n].segment = ids[n];
+    planGaps(segmentation, ids[n], n, options, tasks);
   }
+  std::vector<std::map<std::size_t, SliceDepth>> perTask(tasks.size());
+  std::atomic<std::size_t> done{0};
+  parallelFor(tasks.size(), 0, progress, [&](std::size_t n) {
+    perTask[n] = interpolateGap(segmentation, tasks[n], options.orientation);
+    if (progress) progress->report("interpolating", double(++done) / double(tasks.size()));
+  });
+  for (std::size_t n = 0; n < tasks.size(); ++n) results[tasks[n].result].slices.merge(perTask[n]);
 
   // Where several segments claim a pixel of a slice, the deepest (lowest value) keeps it.
   std::map<std::size_t, std::vector<const SegmentResult*>> bySlice;
@@ -400,10 +505,19 @@ SegmentationPreview SliceInterpolator::interpolate(const Segmentation& segmentat
     for (const auto& [slice, depth] : r.slices) bySlice[slice].push_back(&r);
   }
   SegmentationPreview preview;
+  auto overlaps = [](const Window& a, const Window& b) {
+    return a.u0 < b.u0 + b.width && b.u0 < a.u0 + a.width && a.v0 < b.v0 + b.height &&
+           b.v0 < a.v0 + a.height;
+  };
   for (const auto& [slice, claims] : bySlice) {
     for (const SegmentResult* r : claims) {
       const SliceDepth& own = r->slices.at(slice);
       const Window& w = own.window;
+      std::vector<std::pair<const SliceDepth*, SegmentId>> rivals;
+      for (const SegmentResult* other : claims) {
+        const SliceDepth& theirs = other->slices.at(slice);
+        if (other != r && overlaps(w, theirs.window)) rivals.emplace_back(&theirs, other->segment);
+      }
       SlicePatch patch;
       patch.segment = r->segment;
       patch.slice = {options.orientation, slice};
@@ -415,11 +529,16 @@ SegmentationPreview SliceInterpolator::interpolate(const Segmentation& segmentat
         for (std::size_t u = 0; u < w.width; ++u) {
           const float value = own.depth[v * w.width + u];
           if (value > 0) continue;
+          const float mine = value / own.scale;
           bool deepest = true;
-          for (const SegmentResult* other : claims) {
-            if (other == r) continue;
-            const float o = other->slices.at(slice).at(w.u0 + u, w.v0 + v);
-            if (o < value || (o == value && other->segment < r->segment)) deepest = false;
+          for (const auto& [theirs, id] : rivals) {
+            const float o = theirs->at(w.u0 + u, w.v0 + v);
+            if (o > 0) continue;
+            const float relative = o / theirs->scale;
+            if (relative < mine || (relative == mine && id < r->segment)) {
+              deepest = false;
+              break;
+            }
           }
           if (deepest) patch.mask.set(u, v);
         }
