@@ -3,11 +3,13 @@
 #include <algorithm>
 #include <atomic>
 #include <cmath>
+#include <iterator>
 #include <map>
 #include <numeric>
 #include <optional>
 #include <stdexcept>
 
+#include "Core/IndexClamp.h"
 #include "IO/ParallelFor.h"
 #include "Segmentation/DistanceMap2D.h"
 
@@ -144,99 +146,144 @@ class GroupInterpolation {
   GroupInterpolation(const Components& a, const Components& b, const Group& g, std::size_t w,
                      std::size_t h, double su, double sv)
       : w_(w), h_(h) {
-    std::vector<std::uint8_t> maskA(w * h, 0), maskB(w * h, 0);
-    double au = 0, av = 0, bu = 0, bv = 0;
-    std::size_t areaA = 0, areaB = 0;
-    for (int label : g.lower) {
-      areaA += a.area[label - 1];
-      au += a.centroid[label - 1][0] * double(a.area[label - 1]);
-      av += a.centroid[label - 1][1] * double(a.area[label - 1]);
+    side(a, g.lower, su, sv, sideA_);
+    side(b, g.upper, su, sv, sideB_);
+    if (!sideA_.area) sideA_.anchor = sideB_.anchor;
+    if (!sideB_.area) sideB_.anchor = sideA_.anchor;
+  }
+
+  /// Adds this group's shape at fraction t to `depth` (min of interpolated values).
+  void blend(double t, double areaRatio, std::vector<float>& depth) const {
+    const double du = sideB_.anchor[0] - sideA_.anchor[0];
+    const double dv = sideB_.anchor[1] - sideA_.anchor[1];
+    // Only around where the two key shapes are moved to: the rest is far outside.
+    Box region;
+    auto include = [&](const Side& s, double shiftU, double shiftV) {
+      if (!s.area) return;
+      const double grow = 0.25 * double(std::max(s.box.u1 - s.box.u0, s.box.v1 - s.box.v0)) + 3;
+      region.u0 = std::min(region.u0, double(s.box.u0) + shiftU - grow);
+      region.v0 = std::min(region.v0, double(s.box.v0) + shiftV - grow);
+      region.u1 = std::max(region.u1, double(s.box.u1) + shiftU + grow);
+      region.v1 = std::max(region.v1, double(s.box.v1) + shiftV + grow);
+    };
+    include(sideA_, t * du, t * dv);
+    include(sideB_, -(1 - t) * du, -(1 - t) * dv);
+    const std::size_t u0 = clampToIndex(std::floor(region.u0), 0, long(w_));
+    const std::size_t v0 = clampToIndex(std::floor(region.v0), 0, long(h_));
+    const std::size_t u1 = clampToIndex(std::ceil(region.u1), 0, long(w_));
+    const std::size_t v1 = clampToIndex(std::ceil(region.v1), 0, long(h_));
+    if (u0 >= u1 || v0 >= v1) return;
+    std::vector<float> values;
+    values.reserve((u1 - u0) * (v1 - v0));
+    for (std::size_t v = v0; v < v1; ++v) {
+      for (std::size_t u = u0; u < u1; ++u) {
+        double value = 0;
+        if (sideA_.area && sideB_.area) {
+          value = (1 - t) * sideA_.sample(double(u) - t * du, double(v) - t * dv) +
+                  t * sideB_.sample(double(u) + (1 - t) * du, double(v) + (1 - t) * dv);
+        } else if (sideA_.area) {
+          value = sideA_.sample(double(u), double(v));  // ends in the gap: shrinks below
+        } else {
+          value = sideB_.sample(double(u), double(v));  // starts in the gap: grows
+        }
+        values.push_back(static_cast<float>(value));
+      }
     }
-    for (int label : g.upper) {
-      areaB += b.area[label - 1];
-      bu += b.centroid[label - 1][0] * double(b.area[label - 1]);
-      bv += b.centroid[label - 1][1] * double(b.area[label - 1]);
+    // The blend's zero level set shrinks shapes of different sizes (the small one's distances
+    // dominate); the level is moved so the area follows the key areas instead, a better
+    // estimate of a growing or shrinking organ's cross-section.
+    const double target = areaRatio * ((1 - t) * double(sideA_.area) + t * double(sideB_.area));
+    const auto count = std::min(values.size(), static_cast<std::size_t>(std::llround(target)));
+    if (count == 0) return;
+    std::vector<float> sorted = values;
+    std::nth_element(sorted.begin(), sorted.begin() + static_cast<std::ptrdiff_t>(count - 1),
+                     sorted.end());
+    const float level = sorted[count - 1];
+    std::size_t n = 0;
+    for (std::size_t v = v0; v < v1; ++v) {
+      for (std::size_t u = u0; u < u1; ++u, ++n) {
+        float& d = depth[v * w_ + u];
+        d = std::min(d, values[n] - level);
+      }
     }
-    for (std::size_t p = 0; p < w * h; ++p) {
-      maskA[p] =
-          a.labels[p] && std::find(g.lower.begin(), g.lower.end(), a.labels[p]) != g.lower.end();
-      maskB[p] =
-          b.labels[p] && std::find(g.upper.begin(), g.upper.end(), b.labels[p]) != g.upper.end();
+  }
+
+ private:
+  struct Box {
+    double u0 = 1e300, v0 = 1e300, u1 = -1e300, v1 = -1e300;
+  };
+  struct PixelBox {
+    std::size_t u0 = 0, v0 = 0, u1 = 0, v1 = 0;  // u1, v1 exclusive
+  };
+  /// One key slice's part of the group: its distance map over its own box (plus a margin,
+  /// so the map sees the outside), its area and its anchor in window pixels.
+  struct Side {
+    std::size_t area = 0;
+    PixelBox box;
+    DistanceMap2D phi;
+    std::array<double, 2> anchor{0, 0};
+    float sample(double u, double v) const {
+      return phi.sample(u - double(box.u0), v - double(box.v0));
     }
-    if (areaA) {
-      phiA_ = DistanceMap2D(maskA, w, h, su, sv);
-      centreA_ = anchor(phiA_, {au / double(areaA), av / double(areaA)});
+  };
+
+  void side(const Components& c, const std::vector<int>& labels, double su, double sv,
+            Side& out) const {
+    double cu = 0, cv = 0;
+    for (int label : labels) {
+      out.area += c.area[label - 1];
+      cu += c.centroid[label - 1][0] * double(c.area[label - 1]);
+      cv += c.centroid[label - 1][1] * double(c.area[label - 1]);
     }
-    if (areaB) {
-      phiB_ = DistanceMap2D(maskB, w, h, su, sv);
-      centreB_ = anchor(phiB_, {bu / double(areaB), bv / double(areaB)});
+    if (!out.area) return;
+    std::size_t uLo = w_, vLo = h_, uHi = 0, vHi = 0;
+    for (std::size_t v = 0; v < h_; ++v) {
+      for (std::size_t u = 0; u < w_; ++u) {
+        const int label = c.labels[v * w_ + u];
+        if (!label || std::find(labels.begin(), labels.end(), label) == labels.end()) continue;
+        uLo = std::min(uLo, u);
+        vLo = std::min(vLo, v);
+        uHi = std::max(uHi, u + 1);
+        vHi = std::max(vHi, v + 1);
+      }
     }
-    if (!areaA) centreA_ = centreB_;
-    if (!areaB) centreB_ = centreA_;
-    hasA_ = areaA > 0;
-    hasB_ = areaB > 0;
-    areaA_ = areaA;
-    areaB_ = areaB;
+    constexpr std::size_t kMargin = 3;
+    out.box = {uLo > kMargin ? uLo - kMargin : 0, vLo > kMargin ? vLo - kMargin : 0,
+               std::min(w_, uHi + kMargin), std::min(h_, vHi + kMargin)};
+    const std::size_t bw = out.box.u1 - out.box.u0, bh = out.box.v1 - out.box.v0;
+    std::vector<std::uint8_t> mask(bw * bh, 0);
+    for (std::size_t v = 0; v < bh; ++v) {
+      for (std::size_t u = 0; u < bw; ++u) {
+        const int label = c.labels[(out.box.v0 + v) * w_ + out.box.u0 + u];
+        mask[v * bw + u] =
+            label && std::find(labels.begin(), labels.end(), label) != labels.end() ? 1 : 0;
+      }
+    }
+    out.phi = DistanceMap2D(mask, bw, bh, su, sv);
+    out.anchor = anchorOf(out, {cu / double(out.area), cv / double(out.area)});
   }
 
   /// The point a shape is moved by: its centroid when that lies inside the shape, otherwise
   /// (a crescent, a C-shaped lobe) its deepest inside point. Both anchors inside their shapes
   /// make the blend negative at the interpolated anchor, so no slice between two key shapes
   /// of a group ever comes out empty.
-  static std::array<double, 2> anchor(const DistanceMap2D& phi, std::array<double, 2> centroid) {
-    if (phi.sample(centroid[0], centroid[1]) < 0) return centroid;
+  static std::array<double, 2> anchorOf(const Side& s, std::array<double, 2> centroid) {
+    if (s.sample(centroid[0], centroid[1]) < 0) return centroid;
     std::size_t best = 0;
     float deepest = std::numeric_limits<float>::max();
-    for (std::size_t v = 0; v < phi.height(); ++v) {
-      for (std::size_t u = 0; u < phi.width(); ++u) {
-        if (phi.at(u, v) < deepest) {
-          deepest = phi.at(u, v);
-          best = v * phi.width() + u;
+    for (std::size_t v = 0; v < s.phi.height(); ++v) {
+      for (std::size_t u = 0; u < s.phi.width(); ++u) {
+        if (s.phi.at(u, v) < deepest) {
+          deepest = s.phi.at(u, v);
+          best = v * s.phi.width() + u;
         }
       }
     }
-    return {double(best % phi.width()), double(best / phi.width())};
+    return {double(s.box.u0 + best % s.phi.width()), double(s.box.v0 + best / s.phi.width())};
   }
 
-  /// Adds this group's shape at fraction t to `depth` (min of interpolated values).
-  void blend(double t, double areaRatio, std::vector<float>& depth) const {
-    const double du = centreB_[0] - centreA_[0], dv = centreB_[1] - centreA_[1];
-    std::vector<float> values(w_ * h_);
-    for (std::size_t v = 0; v < h_; ++v) {
-      for (std::size_t u = 0; u < w_; ++u) {
-        double value = 0;
-        if (hasA_ && hasB_) {
-          value = (1 - t) * phiA_.sample(double(u) - t * du, double(v) - t * dv) +
-                  t * phiB_.sample(double(u) + (1 - t) * du, double(v) + (1 - t) * dv);
-        } else if (hasA_) {
-          value = phiA_.at(u, v);  // ends in the gap: eroded to the shrinking area below
-        } else {
-          value = phiB_.at(u, v);  // starts in the gap: grows
-        }
-        values[v * w_ + u] = static_cast<float>(value);
-      }
-    }
-    // The blend's zero level set shrinks shapes of different sizes (the small one's distances
-    // dominate); the level is moved so the area follows the key areas linearly instead, a
-    // better estimate of a growing or shrinking organ's cross-section.
-    const double target = areaRatio * ((1 - t) * double(areaA_) + t * double(areaB_));
-    const auto count = static_cast<std::size_t>(std::llround(target));
-    if (count == 0) return;
-    std::vector<float> sorted = values;
-    std::nth_element(sorted.begin(), sorted.begin() + static_cast<std::ptrdiff_t>(count - 1),
-                     sorted.end());
-    const float level = sorted[count - 1];
-    for (std::size_t p = 0; p < values.size(); ++p) {
-      depth[p] = std::min(depth[p], values[p] - level);
-    }
-  }
-
- private:
   std::size_t w_, h_;
-  DistanceMap2D phiA_, phiB_;
-  std::array<double, 2> centreA_{0, 0}, centreB_{0, 0};
-  bool hasA_ = false, hasB_ = false;
-  std::size_t areaA_ = 0, areaB_ = 0;
+  Side sideA_, sideB_;
 };
 
 std::vector<std::uint8_t> extract(const SparseMask& mask, const std::array<int, 3>& axes,
@@ -279,7 +326,9 @@ struct SegmentResult {
 /// Bounding rectangle, in the family's (u, v) plane, of the segment on each of the slices
 /// `wanted` marks: one pass over the segment's voxel runs.
 std::map<std::size_t, Window> sliceBounds(const SparseMask& mask, const std::array<int, 3>& axes,
-                                          const std::vector<bool>& wanted) {
+                                          const std::vector<bool>& wanted,
+                                          std::vector<double>& areas) {
+  areas.assign(wanted.size(), 0.0);
   struct Box {
     std::size_t uLo = SIZE_MAX, uHi = 0, vLo = SIZE_MAX, vHi = 0;
   };
@@ -288,6 +337,7 @@ std::map<std::size_t, Window> sliceBounds(const SparseMask& mask, const std::arr
     if (axes[2] != 0) {
       // The run lies in one slice of the family and along its u axis (axial, coronal: i).
       const std::size_t s = axes[2] == 2 ? k : j;
+      areas[s] += double(n);
       if (!wanted[s]) return;
       Box& b = boxes[s];
       const std::size_t v = axes[1] == 2 ? k : j;
@@ -299,6 +349,7 @@ std::map<std::size_t, Window> sliceBounds(const SparseMask& mask, const std::arr
     }
     // Sagittal: the run crosses slices i .. i + n - 1 at (u, v) = (j, k).
     for (std::size_t s = i; s < i + n; ++s) {
+      areas[s] += 1;
       if (!wanted[s]) continue;
       Box& b = boxes[s];
       b.uLo = std::min(b.uLo, j);
@@ -416,19 +467,12 @@ void planGaps(const Segmentation& seg, SegmentId id, std::size_t result,
   if (keys.size() < 2) return;
   std::vector<bool> isKey(g.size[axes[2]], false);
   for (std::size_t k : keys) isKey[k] = true;
-  const std::map<std::size_t, Window> bounds = sliceBounds(seg.mask(id), axes, isKey);
+  std::vector<double> sliceArea;
+  const std::map<std::size_t, Window> bounds = sliceBounds(seg.mask(id), axes, isKey, sliceArea);
   auto boundsOf = [&](std::size_t s) -> std::optional<Window> {
     const auto it = bounds.find(s);
     return it == bounds.end() ? std::nullopt : std::optional<Window>(it->second);
   };
-  std::vector<double> sliceArea(g.size[axes[2]], 0.0);
-  seg.mask(id).forEachRun([&](std::size_t i, std::size_t j, std::size_t k, std::size_t length) {
-    if (axes[2] == 0) {
-      for (std::size_t x = i; x < i + length; ++x) sliceArea[x] += 1;
-    } else {
-      sliceArea[axes[2] == 2 ? k : j] += double(length);
-    }
-  });
   std::vector<double> areas;
   for (std::size_t k : keys) areas.push_back(sliceArea[k]);
   for (std::size_t n = 0; n + 1 < keys.size(); ++n) {
@@ -486,10 +530,14 @@ SegmentationPreview SliceInterpolator::interpolate(const Segmentation& segmentat
 
   // Every gap of every segment is one task, spread over the cores at once.
   std::vector<SegmentResult> results(ids.size());
+  std::vector<std::vector<GapTask>> planned(ids.size());
+  parallelFor(ids.size(), 0, progress,
+              [&](std::size_t n) { planGaps(segmentation, ids[n], n, options, planned[n]); });
   std::vector<GapTask> tasks;
   for (std::size_t n = 0; n < ids.size(); ++n) {
     results[n].segment = ids[n];
-    planGaps(segmentation, ids[n], n, options, tasks);
+    tasks.insert(tasks.end(), std::make_move_iterator(planned[n].begin()),
+                 std::make_move_iterator(planned[n].end()));
   }
   std::vector<std::map<std::size_t, SliceDepth>> perTask(tasks.size());
   std::atomic<std::size_t> done{0};
