@@ -85,7 +85,8 @@ DistanceMap2D::DistanceMap2D(const std::vector<std::uint8_t>& mask, std::size_t 
 float DistanceMap2D::sample(double u, double v) const {
   const double maxU = double(width_) - 1, maxV = double(height_) - 1;
   const double cu = std::clamp(u, 0.0, maxU), cv = std::clamp(v, 0.0, maxV);
-  const double outside = (u == cu && v == cv) ? 0.0 : std::hypot((u - cu) * su_, (v - cv) * sv_);
+  const double ou = (u - cu) * su_, ov = (v - cv) * sv_;
+  const double outside = (u == cu && v == cv) ? 0.0 : std::sqrt(ou * ou + ov * ov);
   const auto u0 = static_cast<std::size_t>(cu), v0 = static_cast<std::size_t>(cv);
   const std::size_t u1 = std::min(u0 + 1, width_ - 1), v1 = std::min(v0 + 1, height_ - 1);
   const double fu = cu - double(u0), fv = cv - double(v0);

@@ -102,8 +102,15 @@ void SparseMask::forEachRun(Fn&& fn) const {
             const Brick* brick = bricks_[(bk * brickGrid_[1] + bj) * brickGrid_[0] + bi].get();
             const std::size_t iBegin = bi * kBrickEdge;
             const std::size_t iEnd = std::min(size_[0], iBegin + kBrickEdge);
+            if (brick == nullptr) {  // 16 empty voxels at once
+              if (runLength != 0) {
+                fn(runStart, j, k, runLength);
+                runLength = 0;
+              }
+              continue;
+            }
             for (std::size_t i = iBegin; i < iEnd; ++i) {
-              if (brick != nullptr && brick->voxels[offsetInBrick(i, j, k)] != 0) {
+              if (brick->voxels[offsetInBrick(i, j, k)] != 0) {
                 if (runLength == 0) runStart = i;
                 ++runLength;
               } else if (runLength != 0) {
