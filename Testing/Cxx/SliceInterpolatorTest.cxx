@@ -5,9 +5,11 @@
 #include <gtest/gtest.h>
 
 #include <cmath>
+#include <random>
 
 #include "Metrics/OverlapMetrics.h"
 #include "SegmentEditorTestSupport.h"
+#include "Segmentation/DistanceMap2D.h"
 #include "Segmentation/LabelmapFileIO.h"
 #include "Segmentation/SliceFloodFill.h"
 #include "Segmentation/SliceInterpolator.h"
@@ -321,5 +323,32 @@ TEST(SliceInterpolator, RealLabelMapsKeepTheirMeasuredAccuracy) {
     const auto [dice, lost] = reconstruct(c.map, c.k);
     EXPECT_GE(dice, c.floor) << c.map << " k=" << c.k;
     EXPECT_EQ(lost, 0u) << c.map << " k=" << c.k;
+  }
+}
+
+TEST(DistanceMap2D, EqualsBruteForceSignedDistancesOnAnisotropicPixels) {
+  std::mt19937 random(3);
+  for (int trial = 0; trial < 20; ++trial) {
+    const std::size_t w = 5 + random() % 30, h = 5 + random() % 30;
+    const double su = 0.5 + (random() % 100) / 50.0, sv = 0.5 + (random() % 100) / 50.0;
+    std::vector<std::uint8_t> mask(w * h);
+    const int density = int(random() % 9) + 1;
+    for (auto& m : mask) m = int(random() % 10) < density ? 1 : 0;
+    const DistanceMap2D map(mask, w, h, su, sv);
+    for (std::size_t v = 0; v < h; ++v) {
+      for (std::size_t u = 0; u < w; ++u) {
+        double best = 1e300;
+        for (std::size_t y = 0; y < h; ++y) {
+          for (std::size_t x = 0; x < w; ++x) {
+            if (mask[y * w + x] == mask[v * w + u]) continue;
+            best = std::min(best,
+                            std::hypot((double(x) - double(u)) * su, (double(y) - double(v)) * sv));
+          }
+        }
+        if (best == 1e300) continue;  // one class only: no opposite pixel to measure to
+        const double expected = mask[v * w + u] ? -best : best;
+        ASSERT_NEAR(map.at(u, v), expected, 1e-4) << trial << ": " << u << "," << v;
+      }
+    }
   }
 }

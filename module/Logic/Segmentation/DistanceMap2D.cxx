@@ -44,17 +44,27 @@ void envelope(const double* f, double* d, std::size_t n, double s, std::vector<i
 // Squared distance from every pixel to the nearest pixel where `target(mask[p])` holds.
 std::vector<double> squaredDistanceTo(const std::vector<std::uint8_t>& mask, bool target,
                                       std::size_t w, std::size_t h, double su, double sv) {
+  // Along rows the input is binary, so the nearest target pixel of each row is found by two
+  // sweeps (exact, and far cheaper than the parabola envelope the columns need).
   std::vector<double> grid(w * h);
-  for (std::size_t p = 0; p < grid.size(); ++p) {
-    grid[p] = ((mask[p] != 0) == target) ? 0.0 : kInfinity;
+  for (std::size_t row = 0; row < h; ++row) {
+    const std::uint8_t* m = mask.data() + row * w;
+    double* g = grid.data() + row * w;
+    long long last = -1;
+    for (std::size_t u = 0; u < w; ++u) {
+      if ((m[u] != 0) == target) last = static_cast<long long>(u);
+      g[u] = last < 0 ? kInfinity : double(static_cast<long long>(u) - last);
+    }
+    last = -1;
+    for (std::size_t u = w; u-- > 0;) {
+      if ((m[u] != 0) == target) last = static_cast<long long>(u);
+      if (last >= 0) g[u] = std::min(g[u], double(last - static_cast<long long>(u)));
+      if (g[u] < kInfinity) g[u] = (g[u] * su) * (g[u] * su);
+    }
   }
   std::vector<int> v;
   std::vector<double> z;
   std::vector<double> f(std::max(w, h)), d(std::max(w, h));
-  for (std::size_t row = 0; row < h; ++row) {
-    envelope(grid.data() + row * w, d.data(), w, su, v, z);
-    std::copy_n(d.begin(), w, grid.begin() + static_cast<std::ptrdiff_t>(row * w));
-  }
   for (std::size_t col = 0; col < w; ++col) {
     for (std::size_t row = 0; row < h; ++row) f[row] = grid[row * w + col];
     envelope(f.data(), d.data(), h, sv, v, z);
