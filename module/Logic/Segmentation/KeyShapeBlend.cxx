@@ -165,18 +165,19 @@ class GroupInterpolation {
     const std::size_t u1 = clampToIndex(std::ceil(region.u1), 0, long(w_));
     const std::size_t v1 = clampToIndex(std::ceil(region.v1), 0, long(h_));
     if (u0 >= u1 || v0 >= v1) return;
+    const Shifted shiftedA(sideA_, -t * du, -t * dv);
+    const Shifted shiftedB(sideB_, (1 - t) * du, (1 - t) * dv);
     std::vector<float> values;
     values.reserve((u1 - u0) * (v1 - v0));
     for (std::size_t v = v0; v < v1; ++v) {
       for (std::size_t u = u0; u < u1; ++u) {
         double value = 0;
         if (sideA_.area && sideB_.area) {
-          value = (1 - t) * sideA_.sample(double(u) - t * du, double(v) - t * dv) +
-                  t * sideB_.sample(double(u) + (1 - t) * du, double(v) + (1 - t) * dv);
+          value = (1 - t) * shiftedA.at(u, v) + t * shiftedB.at(u, v);
         } else if (sideA_.area) {
-          value = sideA_.sample(double(u), double(v));  // ends in the gap: shrinks below
+          value = shiftedA.at(u, v);  // ends in the gap: shrinks below
         } else {
-          value = sideB_.sample(double(u), double(v));  // starts in the gap: grows
+          value = shiftedB.at(u, v);  // starts in the gap: grows
         }
         values.push_back(static_cast<float>(value));
       }
@@ -207,6 +208,11 @@ class GroupInterpolation {
   struct PixelBox {
     std::size_t u0 = 0, v0 = 0, u1 = 0, v1 = 0;  // u1, v1 exclusive
   };
+  /// A side's distance map read at (u + du, v + dv) for integer (u, v): the shift is the same
+  /// for every pixel of a slice, so the bilinear weights are computed once and most pixels are
+  /// four loads; only those near or past the map's edge take the general sample().
+  class Shifted;
+
   /// One key slice's part of the group: its distance map over its own box (plus a margin,
   /// so the map sees the outside), its area and its anchor in window pixels.
   struct Side {
@@ -217,6 +223,39 @@ class GroupInterpolation {
     float sample(double u, double v) const {
       return phi.sample(u - double(box.u0), v - double(box.v0));
     }
+  };
+
+  class Shifted {
+   public:
+    Shifted(const Side& side, double du, double dv) : side_(side), du_(du), dv_(dv) {
+      if (!side.area) return;
+      // Map coordinates of window pixel (u, v): u + du - box.u0, split into integer and
+      // fraction once.
+      const double fu = std::floor(du), fv = std::floor(dv);
+      iu_ = static_cast<long long>(fu) - static_cast<long long>(side.box.u0);
+      iv_ = static_cast<long long>(fv) - static_cast<long long>(side.box.v0);
+      wu_ = du - fu;
+      wv_ = dv - fv;
+    }
+    double at(std::size_t u, std::size_t v) const {
+      const long long mu = static_cast<long long>(u) + iu_;
+      const long long mv = static_cast<long long>(v) + iv_;
+      const auto& phi = side_.phi;
+      if (mu < 0 || mv < 0 || mu + 1 >= static_cast<long long>(phi.width()) ||
+          mv + 1 >= static_cast<long long>(phi.height())) {
+        return side_.sample(double(u) + du_, double(v) + dv_);
+      }
+      const auto x = static_cast<std::size_t>(mu), y = static_cast<std::size_t>(mv);
+      const double top = phi.at(x, y) * (1 - wu_) + phi.at(x + 1, y) * wu_;
+      const double bottom = phi.at(x, y + 1) * (1 - wu_) + phi.at(x + 1, y + 1) * wu_;
+      return top * (1 - wv_) + bottom * wv_;
+    }
+
+   private:
+    const Side& side_;
+    double du_, dv_;
+    long long iu_ = 0, iv_ = 0;
+    double wu_ = 0, wv_ = 0;
   };
 
   void side(const Components& c, const std::vector<int>& labels, double su, double sv,
