@@ -352,3 +352,46 @@ TEST(DistanceMap2D, EqualsBruteForceSignedDistancesOnAnisotropicPixels) {
     }
   }
 }
+
+TEST(SliceInterpolator, EverySliceFamilyGivesTheSameShapesTransposed) {
+  // The same key shapes on axial slices (k = 2, 12) and on coronal (j) and sagittal (i) slices
+  // of a cube: the interpolated voxels must be the same up to the axis permutation.
+  const ImageGeometry g = grid({40, 40, 40}, {1, 1, 1}, identityMatrix(), {0, 0, 0});
+  auto draw = [&](Segmentation& s, SliceOrientation o, std::size_t slice, double cx, double cy,
+                  double r) {
+    const auto axes = SliceSpec{o, 0}.axes();
+    for (std::size_t y = 0; y < 40; ++y) {
+      for (std::size_t x = 0; x < 40; ++x) {
+        if (std::hypot(double(x) - cx, (double(y) - cy) * 1.3) > r) continue;
+        std::array<std::size_t, 3> index{};
+        index[axes[0]] = x;
+        index[axes[1]] = y;
+        index[axes[2]] = slice;
+        s.mask(1).assign(index[0], index[1], index[2], true);
+      }
+    }
+  };
+  std::array<Segmentation, 3> results{withSegments(g, {"S"}), withSegments(g, {"S"}),
+                                      withSegments(g, {"S"})};
+  const SliceOrientation families[] = {SliceOrientation::Axial, SliceOrientation::Coronal,
+                                       SliceOrientation::Sagittal};
+  for (int f = 0; f < 3; ++f) {
+    draw(results[f], families[f], 2, 12, 15, 6);
+    draw(results[f], families[f], 12, 26, 20, 9);  // moved and grown
+    InterpolationOptions o = keys(1, {2, 12});
+    o.orientation = families[f];
+    applyPreview(SliceInterpolator::interpolate(results[f], o), results[f]);
+  }
+  ASSERT_GT(results[0].mask(1).count(), 1000u);
+  std::size_t mismatches = 0;
+  for (std::size_t z = 0; z < 40; ++z) {
+    for (std::size_t y = 0; y < 40; ++y) {
+      for (std::size_t x = 0; x < 40; ++x) {
+        const bool axial = results[0].mask(1).test(x, y, z);
+        mismatches += axial != results[1].mask(1).test(x, z, y);  // coronal: (u, v) = (i, k)
+        mismatches += axial != results[2].mask(1).test(z, x, y);  // sagittal: (u, v) = (j, k)
+      }
+    }
+  }
+  EXPECT_EQ(mismatches, 0u);
+}
