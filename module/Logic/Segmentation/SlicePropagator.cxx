@@ -11,14 +11,8 @@
 #include <utility>
 #include <vector>
 
-// GCC 12 reports a false -Warray-bounds inside ITK 5.2's NeighborhoodOperator (2D images).
-#pragma GCC diagnostic push
-#pragma GCC diagnostic ignored "-Warray-bounds"
-#include <itkImage.h>
-#include <itkThresholdSegmentationLevelSetImageFilter.h>
-#pragma GCC diagnostic pop
-
 #include "Segmentation/DistanceMap2D.h"
+#include "Segmentation/LevelSetEvolution.h"
 
 // The method, its parameters, their measured effect and the references: Docs/Propagation.md.
 
@@ -431,48 +425,6 @@ Shift findShift(const std::vector<float>& prev, const std::vector<float>& next,
   return best;
 }
 
-// --- Level set (ITK) ---------------------------------------------------------------------------
-
-using FloatImage = itk::Image<float, 2>;
-
-FloatImage::Pointer toItk(const std::vector<float>& pixels, int w, int h, const SliceFrame& f) {
-  auto image = FloatImage::New();
-  FloatImage::SizeType size;
-  size[0] = static_cast<itk::SizeValueType>(w);
-  size[1] = static_cast<itk::SizeValueType>(h);
-  image->SetRegions(FloatImage::RegionType(size));
-  FloatImage::SpacingType spacing;
-  spacing[0] = f.scaleU;
-  spacing[1] = f.scaleV;
-  image->SetSpacing(spacing);
-  image->Allocate();
-  std::copy(pixels.begin(), pixels.end(), image->GetBufferPointer());
-  return image;
-}
-
-/// Evolves the level set phi0 (negative inside) with the given propagation speed (positive
-/// grows) and curvature, for at most `iterations` steps of the sparse-field method; returns the
-/// final level set.
-std::vector<float> evolve(const std::vector<float>& phi0, const std::vector<float>& speed, int w,
-                          int h, const SliceFrame& f, int iterations) {
-  using Filter = itk::ThresholdSegmentationLevelSetImageFilter<FloatImage, FloatImage, float>;
-  auto filter = Filter::New();
-  filter->SetInput(toItk(phi0, w, h, f));
-  filter->SetFeatureImage(toItk(speed, w, h, f));
-  // The function's speed is (feature - lower) below the window's middle: with lower 0 and the
-  // middle above any speed value, the speed is our map itself.
-  filter->SetLowerThreshold(0.0);
-  filter->SetUpperThreshold(8.0);
-  filter->SetPropagationScaling(1.0);
-  filter->SetCurvatureScaling(kCurvatureWeight);
-  filter->SetMaximumRMSError(0.005);
-  filter->SetNumberOfIterations(static_cast<itk::IdentifierType>(iterations));
-  filter->SetNumberOfWorkUnits(1);  // small rectangles: threads cost more than they save
-  filter->Update();
-  const float* out = filter->GetOutput()->GetBufferPointer();
-  return {out, out + phi0.size()};
-}
-
 // --- Propagation -------------------------------------------------------------------------------
 
 /// Fixed for one propagation: the image, the slice family and what the start slice taught.
@@ -642,7 +594,8 @@ bool step(const Context& c, Track& track, int from, int to) {
     const double pull = std::clamp(-phi[p] / c.motionPx, -1.0, 1.0);
     speed[p] = static_cast<float>(pixelEvidence[p] + kPriorWeight * pull);
   }
-  std::vector<float> level = evolve(phi, speed, w, h, f, c.iterations);
+  std::vector<float> level = LevelSetEvolution::evolve(phi, speed, w, h, f.scaleU, f.scaleV,
+                                                       kCurvatureWeight, c.iterations);
 
   std::vector<std::uint8_t> kept(n);
   for (std::size_t p = 0; p < n; ++p) kept[p] = level[p] < 0 ? 1 : 0;
