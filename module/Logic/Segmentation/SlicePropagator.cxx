@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "Segmentation/DistanceMap2D.h"
+#include "Segmentation/IntensityEvidence.h"
 #include "Segmentation/LevelSetEvolution.h"
 
 // The method, its parameters, their measured effect and the references: Docs/Propagation.md.
@@ -23,13 +24,9 @@ namespace {
 // --- Parameters ------------------------------------------------------------------------------
 
 // Intensity model
-constexpr int kBins = 64;          // histogram bins over the structure's intensity range
 constexpr double kSmoothMm = 0.5;  // Gaussian pre-smoothing (at least kSmoothMinPx)
 constexpr double kSmoothMinPx = 0.6;
-constexpr double kStartBlend = 0.75;   // share of the start slice in the inside model
-constexpr double kInsideFloor = 0.01;  // uniform share in the inside model
-constexpr double kOtherWeight = 0.3;   // "any other tissue" share in the outside model
-constexpr double kEvidenceSaturation = 2.302585092994046;  // ln 10: ratio 10 is full speed
+constexpr double kStartBlend = 0.75;  // share of the start slice in the inside model
 // Level set
 constexpr double kPriorWeight = 0.6;          // pull towards the carried shape, against the image
 constexpr double kCurvatureWeight = 0.5;      // smoothing of the contour
@@ -110,20 +107,6 @@ Rect boundsOf(const SliceMask& mask) {
     }
   }
   return r;
-}
-
-/// Physical voxel values of a rectangle of one slice, row by row.
-std::vector<float> readSlice(const Volume& volume, const SliceFrame& f, int slice, const Rect& r) {
-  std::vector<float> out(r.area());
-  volume.visitVoxels([&](auto voxels) {
-    float* dst = out.data();
-    for (int v = r.v0; v < r.v1; ++v) {
-      std::size_t at = static_cast<std::size_t>(slice) * f.stride[2] + v * f.stride[1] +
-                       static_cast<std::size_t>(r.u0) * f.stride[0];
-      for (int u = r.u0; u < r.u1; ++u, at += f.stride[0]) *dst++ = static_cast<float>(voxels[at]);
-    }
-  });
-  return out;
 }
 
 SliceMask sliceOfSegment(const SparseMask& mask, const SliceFrame& f, int slice) {
@@ -274,79 +257,6 @@ void cleanUp(std::vector<std::uint8_t>& mask, const std::vector<std::uint8_t>& p
 
 // --- Intensity model ---------------------------------------------------------------------------
 
-/// The intensity range the histograms cover, fixed by the start slice.
-struct IntensityRange {
-  double lo = 0;
-  double binWidth = 1;
-  int bin(float value) const {
-    const double b = std::floor((value - lo) / binWidth);
-    return b >= 0 && b < kBins ? static_cast<int>(b) : -1;  // NaN too
-  }
-};
-
-using Histogram = std::array<double, kBins>;
-
-double quantile(std::vector<float> values, double q) {
-  const auto n = static_cast<std::ptrdiff_t>(values.size());
-  const std::ptrdiff_t at = std::clamp<std::ptrdiff_t>(std::llround(q * (n - 1)), 0, n - 1);
-  std::nth_element(values.begin(), values.begin() + at, values.end());
-  return values[at];
-}
-
-/// The labelled intensities' robust range (1st to 99th percentile) widened by four robust
-/// deviations (1.4826 MAD), so that the histograms resolve the structure's own values.
-IntensityRange rangeOf(const std::vector<float>& inside) {
-  const double median = quantile(inside, 0.5);
-  std::vector<float> deviation(inside.size());
-  for (std::size_t p = 0; p < inside.size(); ++p) {
-    deviation[p] = static_cast<float>(std::abs(inside[p] - median));
-  }
-  const double p01 = quantile(inside, 0.01);
-  const double p99 = quantile(inside, 0.99);
-  const double sigma = std::max(
-      {1.4826 * quantile(deviation, 0.5), 0.02 * (p99 - p01), 1e-3 * (std::abs(median) + 1.0)});
-  const double lo = p01 - 4 * sigma;
-  const double hi = p99 + 4 * sigma;
-  return {lo, (hi - lo) / kBins};
-}
-
-/// Normalised histogram of the selected pixels (values outside the range count in the total but
-/// in no bin), smoothed over neighbouring bins so that small samples still give a density.
-Histogram histogramOf(const std::vector<float>& img, const std::vector<std::uint8_t>& select,
-                      const IntensityRange& range) {
-  Histogram raw{};
-  double total = 0;
-  for (std::size_t p = 0; p < img.size(); ++p) {
-    if (!select[p]) continue;
-    total += 1;
-    const int b = range.bin(img[p]);
-    if (b >= 0) raw[b] += 1;
-  }
-  Histogram out{};
-  if (total == 0) return out;
-  constexpr std::array<double, 5> kernel{0.054, 0.242, 0.408, 0.242, 0.054};
-  for (int b = 0; b < kBins; ++b) {
-    for (int t = -2; t <= 2; ++t) {
-      if (b + t >= 0 && b + t < kBins) out[b + t] += kernel[t + 2] * raw[b] / total;
-    }
-  }
-  return out;
-}
-
-/// Image evidence per bin in [-1, 1]: the log-likelihood ratio of "structure" against "around
-/// it", where the outside mixes the tissue around the structure with a uniform share for
-/// anything else, so that values seen in neither count against the structure.
-std::array<float, kBins> evidenceTable(const Histogram& inside, const Histogram& outside) {
-  std::array<float, kBins> table{};
-  for (int b = 0; b < kBins; ++b) {
-    const double pin = (1 - kInsideFloor) * inside[b] + kInsideFloor / kBins;
-    const double pout = (1 - kOtherWeight) * outside[b] + kOtherWeight / kBins;
-    table[b] =
-        static_cast<float>(std::clamp(std::log(pin / pout) / kEvidenceSaturation, -1.0, 1.0));
-  }
-  return table;
-}
-
 // --- Slice-to-slice shift ----------------------------------------------------------------------
 
 struct Shift {
@@ -430,10 +340,11 @@ Shift findShift(const std::vector<float>& prev, const std::vector<float>& next,
 /// Fixed for one propagation: the image, the slice family and what the start slice taught.
 struct Context {
   const Volume& volume;
+  SliceOrientation orientation;
   SliceFrame frame;  // full resolution
   int scale = 1;     // a working pixel is scale x scale full-resolution pixels
   IntensityRange range;
-  Histogram startInside{};
+  IntensityHistogram startInside{};
   std::size_t startArea = 0;  // full-resolution pixels
   // In working pixels:
   double motionPx = 2;  // expected boundary motion from one slice to the next
@@ -471,7 +382,10 @@ Rect workingRect(const Rect& box, int margin, const Context& c) {
 
 /// A rectangle of one slice at working resolution (block means), smoothed.
 std::vector<float> workingImage(const Context& c, int slice, const Rect& r) {
-  std::vector<float> fine = readSlice(c.volume, c.frame, slice, r);
+  std::vector<float> fine =
+      readSliceRect(c.volume, c.orientation, static_cast<std::size_t>(slice),
+                    static_cast<std::size_t>(r.u0), static_cast<std::size_t>(r.v0),
+                    static_cast<std::size_t>(r.width()), static_cast<std::size_t>(r.height()));
   const int s = c.scale;
   const int w = r.width() / s;
   const int h = r.height() / s;
@@ -561,14 +475,14 @@ bool step(const Context& c, Track& track, int from, int to) {
     templ[p] = prevPhi[p] <= c.ringPx ? 1 : 0;
     templCount += templ[p];
   }
-  Histogram inside = histogramOf(prev, prevMask, c.range);
-  for (int b = 0; b < kBins; ++b) {
+  IntensityHistogram inside = histogramOf(prev, prevMask, c.range);
+  for (int b = 0; b < kIntensityBins; ++b) {
     inside[b] = (1 - kStartBlend) * inside[b] + kStartBlend * c.startInside[b];
   }
-  const std::array<float, kBins> evidence = evidenceTable(inside, histogramOf(prev, ring, c.range));
+  const EvidenceTable evidence = evidenceTable(inside, histogramOf(prev, ring, c.range));
 
-  const auto lo = static_cast<float>(c.range.lo - kBins * c.range.binWidth);
-  const auto hi = static_cast<float>(c.range.lo + 2 * kBins * c.range.binWidth);
+  const auto lo = static_cast<float>(c.range.lo - kIntensityBins * c.range.binWidth);
+  const auto hi = static_cast<float>(c.range.lo + 2 * kIntensityBins * c.range.binWidth);
   const Shift shift = findShift(prev, next, templ, templCount, w, h, c.shiftRadius, lo, hi);
 
   // The shifted previous shape is the prior and the level set's start; its signed distance is
@@ -681,7 +595,7 @@ SegmentationPreview SlicePropagator::propagate(const Volume& source,
   if (first.area == 0) return preview;
   first.box = boundsOf(first.mask);
 
-  Context c{source, frame};
+  Context c{source, options.orientation, frame};
   const ImageGeometry& g = source.geometry();
   auto configure = [&](int scale) {
     c.scale = scale;
@@ -712,7 +626,7 @@ SegmentationPreview SlicePropagator::propagate(const Volume& source,
       configure(1);
       continue;
     }
-    c.range = rangeOf(inside);
+    c.range = IntensityRange::of(inside);
     c.startInside = histogramOf(img, mask, c.range);
     break;
   }
