@@ -467,7 +467,14 @@ TEST(SlicePropagator, RefusesWhatItCannotDo) {
   const Phantom& ph = tube(SliceOrientation::Axial);
   PropagationOptions o = ph.options();
   o.fromSlice = 5;  // the segment is empty there
-  EXPECT_TRUE(SlicePropagator::propagate(ph.volume, ph.segmentation, o).empty());
+  try {
+    (void)SlicePropagator::propagate(ph.volume, ph.segmentation, o);
+    ADD_FAILURE() << "propagating from an empty slice must be refused";
+  } catch (const std::invalid_argument& e) {
+    EXPECT_NE(std::string(e.what()).find("has nothing on axial slice 5 to propagate"),
+              std::string::npos)
+        << e.what();
+  }
   o.fromSlice = 64;
   EXPECT_THROW(SlicePropagator::propagate(ph.volume, ph.segmentation, o), std::out_of_range);
   o = ph.options();

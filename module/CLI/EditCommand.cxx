@@ -215,12 +215,13 @@ int EditCommand::run(const std::vector<std::string>& arguments) {
 
 int EditCommand::runInterpolate(const std::vector<std::string>& arguments) {
   const CommandLine line(
-      arguments, {"--quiet"},
+      arguments, {"--quiet", "--shape-only"},
       {"--volume", "--seg", "--out", "--series", "--plane", "--segment", "--keys"});
   EditJob job = jobFrom(line, "interpolate");
   if (!job.segPath) throw UsageError("interpolate needs --seg START (a label map to fill in)");
   EditOperation op;
   op.tool = EditTool::Interpolate;
+  op.followImage = !line.has("--shape-only");
   op.plane = planeOption(line);
   if (const auto names = line.value("--segment")) {
     std::stringstream list(*names);

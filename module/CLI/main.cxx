@@ -38,9 +38,11 @@ Usage:
       (SEG.undo). Docs/EditOperations.md describes the format. A failing operation names its
       number and writes nothing.
   annotrace interpolate --volume V --seg START --out SEG [--plane axial|coronal|sagittal]
-                      [--segment NAME[,NAME...]] [--keys K1,K2,...] [--series ID] [--quiet]
+                      [--segment NAME[,NAME...]] [--keys K1,K2,...] [--shape-only]
+                      [--series ID] [--quiet]
       Fill the slices between the key slices of segments (every unlocked one unless --segment
       names them): the slices drawn on, or --keys, or every slice that holds the segment.
+      Near each interpolated contour the image decides (--shape-only: the shapes alone).
       Drawn slices and other segments' voxels are never changed. One undo step.
   annotrace propagate --volume V --seg START --out SEG --segment NAME --slice N
                       [--plane P] [--max-slices M] [--direction both|forward|backward]

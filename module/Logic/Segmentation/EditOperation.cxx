@@ -139,6 +139,10 @@ EditOperation EditOperation::fromJson(const json& op) {
       if (!list.is_array()) bad("\"key_slices\" must be a list of slice indices");
       for (const json& k : list) out.keySlices.push_back(index(k, "key_slices"));
     }
+    if (op.contains("follow_image")) {
+      if (!op.at("follow_image").is_boolean()) bad("\"follow_image\" must be true or false");
+      out.followImage = op.at("follow_image").get<bool>();
+    }
     return out;
   }
   if (out.tool == EditTool::Propagate) {
@@ -287,6 +291,7 @@ json EditOperation::toJson() const {
     op["plane"] = std::string(orientationName(plane));
     if (!segments.empty()) op["segments"] = segments;
     if (!keySlices.empty()) op["key_slices"] = keySlices;
+    op["follow_image"] = followImage;
     return op;
   }
   op["segment"] = segment;

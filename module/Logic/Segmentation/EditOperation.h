@@ -84,6 +84,9 @@ struct EditOperation {
   /// slices (empty: each segment's drawn slices).
   std::vector<std::string> segments;
   std::vector<std::size_t> keySlices;
+  /// Interpolate: move the interpolated contours towards what the source image shows near
+  /// them (false: the shapes alone).
+  bool followImage = true;
   /// Propagate: from `slice`, at most this many slices each way (0: until the structure
   /// ends), and in which directions.
   std::size_t maxSlices = 0;

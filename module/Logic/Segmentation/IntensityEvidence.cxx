@@ -7,8 +7,7 @@ namespace annotrace {
 
 namespace {
 
-constexpr double kInsideFloor = 0.01;  // uniform share in the inside model
-constexpr double kOtherWeight = 0.3;   // "any other tissue" share in the outside model
+constexpr double kInsideFloor = 0.01;                      // uniform share in the inside model
 constexpr double kEvidenceSaturation = 2.302585092994046;  // ln 10: ratio 10 is full evidence
 
 double quantile(std::vector<float>& values, double q) {
@@ -27,6 +26,14 @@ int IntensityRange::bin(float value) const {
 
 IntensityRange IntensityRange::of(std::vector<float> inside) {
   if (inside.empty()) return {};
+  // Percentiles need no more than a few thousand evenly spread samples.
+  constexpr std::size_t kMaxSamples = 8192;
+  if (inside.size() > kMaxSamples) {
+    const std::size_t stride = (inside.size() + kMaxSamples - 1) / kMaxSamples;
+    std::size_t n = 0;
+    for (std::size_t p = 0; p < inside.size(); p += stride) inside[n++] = inside[p];
+    inside.resize(n);
+  }
   const double median = quantile(inside, 0.5);
   std::vector<float> deviation(inside.size());
   for (std::size_t p = 0; p < inside.size(); ++p) {
@@ -62,11 +69,12 @@ IntensityHistogram histogramOf(std::span<const float> image, std::span<const std
   return out;
 }
 
-EvidenceTable evidenceTable(const IntensityHistogram& inside, const IntensityHistogram& outside) {
+EvidenceTable evidenceTable(const IntensityHistogram& inside, const IntensityHistogram& outside,
+                            double otherWeight) {
   EvidenceTable table{};
   for (int b = 0; b < kIntensityBins; ++b) {
     const double pin = (1 - kInsideFloor) * inside[b] + kInsideFloor / kIntensityBins;
-    const double pout = (1 - kOtherWeight) * outside[b] + kOtherWeight / kIntensityBins;
+    const double pout = (1 - otherWeight) * outside[b] + otherWeight / kIntensityBins;
     table[b] =
         static_cast<float>(std::clamp(std::log(pin / pout) / kEvidenceSaturation, -1.0, 1.0));
   }

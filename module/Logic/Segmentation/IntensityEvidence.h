@@ -37,7 +37,11 @@ IntensityHistogram histogramOf(std::span<const float> image, std::span<const std
 
 /// The outside model mixes the tissue around the structure with a uniform share for anything
 /// else, so that values seen in neither count against the structure.
-EvidenceTable evidenceTable(const IntensityHistogram& inside, const IntensityHistogram& outside);
+/// `otherWeight` is that share (0.3 for propagation, which must stop where the image stops
+/// looking like the structure); with `otherWeight` equal to the inside floor (0.01) the table is
+/// neutral (0) wherever the two models agree, for uses that trust a shape over the image.
+EvidenceTable evidenceTable(const IntensityHistogram& inside, const IntensityHistogram& outside,
+                            double otherWeight = 0.3);
 
 /// Physical voxel values of a rectangle of one slice of a family, row by row (u fastest).
 std::vector<float> readSliceRect(const Volume& volume, SliceOrientation orientation,

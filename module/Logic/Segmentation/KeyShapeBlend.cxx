@@ -21,6 +21,7 @@ struct Components {
   std::vector<int> labels;
   std::vector<std::size_t> area;                // index = label - 1
   std::vector<std::array<double, 2>> centroid;  // (u, v) in window pixels
+  std::vector<std::array<std::size_t, 4>> box;  // u0, v0, u1, v1 (exclusive)
 };
 
 Components findComponents(const std::vector<std::uint8_t>& mask, std::size_t w, std::size_t h) {
@@ -32,6 +33,7 @@ Components findComponents(const std::vector<std::uint8_t>& mask, std::size_t w, 
     const int label = static_cast<int>(c.area.size()) + 1;
     std::size_t count = 0;
     double su = 0, sv = 0;
+    std::array<std::size_t, 4> box{w, h, 0, 0};
     c.labels[start] = label;
     stack.assign(1, start);
     while (!stack.empty()) {
@@ -41,6 +43,8 @@ Components findComponents(const std::vector<std::uint8_t>& mask, std::size_t w, 
       ++count;
       su += double(u);
       sv += double(v);
+      box = {std::min(box[0], u), std::min(box[1], v), std::max(box[2], u + 1),
+             std::max(box[3], v + 1)};
       for (int dv = -1; dv <= 1; ++dv) {
         for (int du = -1; du <= 1; ++du) {
           const long long nu = static_cast<long long>(u) + du, nv = static_cast<long long>(v) + dv;
@@ -58,6 +62,7 @@ Components findComponents(const std::vector<std::uint8_t>& mask, std::size_t w, 
     }
     c.area.push_back(count);
     c.centroid.push_back({su / double(count), sv / double(count)});
+    c.box.push_back(box);
   }
   return c;
 }
@@ -268,15 +273,12 @@ class GroupInterpolation {
     }
     if (!out.area) return;
     std::size_t uLo = w_, vLo = h_, uHi = 0, vHi = 0;
-    for (std::size_t v = 0; v < h_; ++v) {
-      for (std::size_t u = 0; u < w_; ++u) {
-        const int label = c.labels[v * w_ + u];
-        if (!label || std::find(labels.begin(), labels.end(), label) == labels.end()) continue;
-        uLo = std::min(uLo, u);
-        vLo = std::min(vLo, v);
-        uHi = std::max(uHi, u + 1);
-        vHi = std::max(vHi, v + 1);
-      }
+    for (int label : labels) {
+      const auto& b = c.box[label - 1];
+      uLo = std::min(uLo, b[0]);
+      vLo = std::min(vLo, b[1]);
+      uHi = std::max(uHi, b[2]);
+      vHi = std::max(vHi, b[3]);
     }
     constexpr std::size_t kMargin = 3;
     out.box = {uLo > kMargin ? uLo - kMargin : 0, vLo > kMargin ? vLo - kMargin : 0,
@@ -286,8 +288,11 @@ class GroupInterpolation {
     for (std::size_t v = 0; v < bh; ++v) {
       for (std::size_t u = 0; u < bw; ++u) {
         const int label = c.labels[(out.box.v0 + v) * w_ + out.box.u0 + u];
-        mask[v * bw + u] =
-            label && std::find(labels.begin(), labels.end(), label) != labels.end() ? 1 : 0;
+        mask[v * bw + u] = label && (labels.size() == 1 ? label == labels.front()
+                                                        : std::find(labels.begin(), labels.end(),
+                                                                    label) != labels.end())
+                               ? 1
+                               : 0;
       }
     }
     out.phi = DistanceMap2D(mask, bw, bh, su, sv);

@@ -494,7 +494,9 @@ SegmentationPreview SegmentEditorLogic::preview(const EditOperation& op,
       }
       for (SegmentId id : ids) options.keySlices[id] = op.keySlices;
     }
-    return SliceInterpolator::interpolate(segmentation_, options, progress);
+    return op.followImage
+               ? SliceInterpolator::interpolate(*source_, segmentation_, options, progress)
+               : SliceInterpolator::interpolate(segmentation_, options, progress);
   }
   if (op.tool == EditTool::Propagate) {
     PropagationOptions options;

@@ -5,15 +5,25 @@
 #include <cmath>
 #include <iterator>
 #include <map>
+#include <memory>
 #include <optional>
 #include <stdexcept>
 
 #include "IO/ParallelFor.h"
+#include "Segmentation/IntensityEvidence.h"
 #include "Segmentation/KeyShapeBlend.h"
 
 namespace annotrace {
 
 namespace {
+
+// Following the image (Docs/Interpolation.md, "Guided by the image"); measured on the P4 harness.
+constexpr double kRingMm = 4;  // the tissue around a structure: this far outside its key shapes
+constexpr std::size_t kMinGuidePixels = 4;
+constexpr double kNeutralOtherShare = 0.01;  // evidence 0 where structure and ring look alike
+constexpr double kMarginPx = 0.5;            // the contour may move this far on any slice ...
+constexpr double kMarginPerSliceMm = 1.0;    // ... plus this per mm from the nearest key slice
+constexpr double kKeepShare = 0.5;  // a slice the image would shrink below this keeps its shape
 
 /// A rectangle of a slice family's (u, v) plane: where a segment's work happens.
 struct Window {
@@ -160,6 +170,75 @@ std::vector<std::size_t> keySlicesOf(const Segmentation& seg, SegmentId id,
   return keys;
 }
 
+/// Pixels outside `mask` within `radius` pixels of it (a square neighbourhood).
+std::vector<std::uint8_t> ringAround(const std::vector<std::uint8_t>& mask, std::size_t w,
+                                     std::size_t h, std::size_t radius) {
+  // Separable dilation by running counts along rows, then along columns.
+  std::vector<std::uint8_t> rows(mask.size(), 0), out(mask.size(), 0);
+  for (std::size_t v = 0; v < h; ++v) {
+    const std::uint8_t* in = mask.data() + v * w;
+    long count = 0;
+    for (std::size_t u = 0; u < std::min(w, radius); ++u) count += in[u];
+    for (std::size_t u = 0; u < w; ++u) {
+      if (u + radius < w) count += in[u + radius];
+      if (u > radius) count -= in[u - radius - 1];
+      rows[v * w + u] = count > 0 ? 1 : 0;
+    }
+  }
+  for (std::size_t u = 0; u < w; ++u) {
+    long count = 0;
+    for (std::size_t v = 0; v < std::min(h, radius); ++v) count += rows[v * w + u];
+    for (std::size_t v = 0; v < h; ++v) {
+      if (v + radius < h) count += rows[(v + radius) * w + u];
+      if (v > radius) count -= rows[(v - radius - 1) * w + u];
+      out[v * w + u] = count > 0 && !mask[v * w + u] ? 1 : 0;
+    }
+  }
+  return out;
+}
+
+/// What the image says about one segment: the intensities of its key shapes against the tissue
+/// around them, over all its key slices.
+struct SegmentGuide {
+  IntensityRange range;
+  EvidenceTable evidence{};
+};
+
+std::optional<SegmentGuide> guideOf(const Volume& image, const SparseMask& mask,
+                                    SliceOrientation orientation,
+                                    const std::map<std::size_t, Window>& keyBounds,
+                                    const ImageGeometry& g) {
+  const auto axes = SliceSpec{orientation, 0}.axes();
+  const double pixelMm = std::min(g.spacing[axes[0]], g.spacing[axes[1]]);
+  const auto radius = static_cast<std::size_t>(std::max(2.0, std::round(kRingMm / pixelMm)));
+  std::vector<float> pixels;
+  std::vector<std::uint8_t> inside, ring;
+  for (const auto& [slice, bounds] : keyBounds) {
+    Window w;
+    w.u0 = bounds.u0 > radius ? bounds.u0 - radius : 0;
+    w.v0 = bounds.v0 > radius ? bounds.v0 - radius : 0;
+    w.width = std::min(g.size[axes[0]], bounds.u0 + bounds.width + radius) - w.u0;
+    w.height = std::min(g.size[axes[1]], bounds.v0 + bounds.height + radius) - w.v0;
+    const std::vector<std::uint8_t> keyMask = extract(mask, axes, slice, w);
+    const std::vector<std::uint8_t> keyRing = ringAround(keyMask, w.width, w.height, radius);
+    const std::vector<float> keyPixels =
+        readSliceRect(image, orientation, slice, w.u0, w.v0, w.width, w.height);
+    pixels.insert(pixels.end(), keyPixels.begin(), keyPixels.end());
+    inside.insert(inside.end(), keyMask.begin(), keyMask.end());
+    ring.insert(ring.end(), keyRing.begin(), keyRing.end());
+  }
+  std::vector<float> values;
+  for (std::size_t p = 0; p < pixels.size(); ++p) {
+    if (inside[p]) values.push_back(pixels[p]);
+  }
+  if (values.size() < kMinGuidePixels) return std::nullopt;
+  SegmentGuide guide;
+  guide.range = IntensityRange::of(std::move(values));
+  guide.evidence = evidenceTable(histogramOf(pixels, inside, guide.range),
+                                 histogramOf(pixels, ring, guide.range), kNeutralOtherShare);
+  return guide;
+}
+
 /// One gap between consecutive key slices of one segment: the unit of parallel work.
 struct GapTask {
   std::size_t result = 0;  ///< index into the results
@@ -169,6 +248,8 @@ struct GapTask {
   /// Per slice between the keys: the segment's area from a cubic through the neighbouring key
   /// areas, over the linear one (1 where no neighbours are known).
   std::vector<double> areaRatio;
+  /// The segment's image model, when interpolation follows the image.
+  std::shared_ptr<const SegmentGuide> guide;
 };
 
 /// Cubic Hermite through the key areas with slopes from the neighbouring keys (a
@@ -194,7 +275,7 @@ std::vector<double> areaRatios(const std::vector<std::size_t>& keys,
 }
 
 /// The gaps of one segment, each with the window of its two key shapes only.
-void planGaps(const Segmentation& seg, SegmentId id, std::size_t result,
+void planGaps(const Segmentation& seg, const Volume* image, SegmentId id, std::size_t result,
               const InterpolationOptions& options, std::vector<GapTask>& tasks) {
   const ImageGeometry& g = seg.geometry();
   const auto axes = SliceSpec{options.orientation, 0}.axes();
@@ -210,18 +291,69 @@ void planGaps(const Segmentation& seg, SegmentId id, std::size_t result,
   };
   std::vector<double> areas;
   for (std::size_t k : keys) areas.push_back(sliceArea[k]);
+  std::shared_ptr<const SegmentGuide> guide;
+  if (image) {
+    if (auto found = guideOf(*image, seg.mask(id), options.orientation, bounds, g)) {
+      guide = std::make_shared<const SegmentGuide>(*found);
+    }
+  }
   for (std::size_t n = 0; n + 1 < keys.size(); ++n) {
     const auto lower = boundsOf(keys[n]), upper = boundsOf(keys[n + 1]);
     if (keys[n + 1] - keys[n] <= 1 || (!lower && !upper)) continue;
     tasks.push_back({result, id, keys[n], keys[n + 1],
                      gapWindow(lower, upper, g.size[axes[0]], g.size[axes[1]]),
-                     areaRatios(keys, areas, n)});
+                     areaRatios(keys, areas, n), guide});
   }
+}
+
+/// Moves an interpolated slice's boundary towards what the image says: depth (mm) less a
+/// margin times the pixel's evidence (3 x 3 mean), so near the shape's edge tissue like the
+/// structure is taken in and tissue unlike it left out; far from the edge the shape rules.
+void followImage(const Volume& image, SliceOrientation orientation, std::size_t slice,
+                 const Window& w, const SegmentGuide& guide, double marginMm,
+                 std::vector<float>& depth) {
+  const std::vector<float> pixels =
+      readSliceRect(image, orientation, slice, w.u0, w.v0, w.width, w.height);
+  std::vector<float> evidence(pixels.size());
+  for (std::size_t p = 0; p < pixels.size(); ++p) {
+    const int b = guide.range.bin(pixels[p]);
+    evidence[p] = b < 0 ? -1.F : guide.evidence[b];
+  }
+  // Only pixels within the margin of the contour can change sides; the rest keep their depth.
+  const auto margin = static_cast<float>(marginMm);
+  std::vector<std::pair<std::size_t, float>> moved;
+  std::size_t before = 0, after = 0;
+  for (std::size_t v = 0; v < w.height; ++v) {
+    for (std::size_t u = 0; u < w.width; ++u) {
+      const std::size_t p = v * w.width + u;
+      const float d = depth[p];
+      before += d <= 0;
+      if (std::abs(d) > margin) {
+        after += d <= 0;
+        continue;
+      }
+      float sum = 0;
+      int n = 0;
+      for (std::size_t y = v > 0 ? v - 1 : 0; y <= std::min(v + 1, w.height - 1); ++y) {
+        for (std::size_t x = u > 0 ? u - 1 : 0; x <= std::min(u + 1, w.width - 1); ++x) {
+          sum += evidence[y * w.width + x];
+          ++n;
+        }
+      }
+      const float guided = d - margin * sum / float(n);
+      after += guided <= 0;
+      moved.emplace_back(p, guided);
+    }
+  }
+  // A structure the image hardly shows (a thin rib in partial volume) keeps its shape.
+  if (double(after) < kKeepShare * double(before)) return;
+  for (const auto& [p, value] : moved) depth[p] = value;
 }
 
 /// Interpolates the slices of one gap.
 std::map<std::size_t, SliceDepth> interpolateGap(const Segmentation& seg, const GapTask& task,
-                                                 SliceOrientation orientation) {
+                                                 SliceOrientation orientation,
+                                                 const Volume* image) {
   const ImageGeometry& g = seg.geometry();
   const auto axes = SliceSpec{orientation, 0}.axes();
   const double su = g.spacing[axes[0]], sv = g.spacing[axes[1]];
@@ -231,6 +363,7 @@ std::map<std::size_t, SliceDepth> interpolateGap(const Segmentation& seg, const 
   const auto maskA = extract(mask, axes, task.lower, window);
   const auto maskB = extract(mask, axes, task.upper, window);
   const KeyShapeBlend blend(maskA, maskB, window.width, window.height, su, sv);
+  const double pixelMm = std::min(su, sv);
   std::map<std::size_t, SliceDepth> out;
   for (std::size_t s = task.lower + 1; s < task.upper; ++s) {
     if (provenance.at(orientation, s) == SliceSource::Drawn) continue;
@@ -238,6 +371,11 @@ std::map<std::size_t, SliceDepth> interpolateGap(const Segmentation& seg, const 
     SliceDepth slice{window, std::vector<float>(window.size(), std::numeric_limits<float>::max())};
     const double ratio = task.areaRatio.empty() ? 1.0 : task.areaRatio[s - task.lower - 1];
     blend.depthAt(t, ratio, slice.depth);
+    if (task.guide) {
+      const double fromKey = double(std::min(s - task.lower, task.upper - s));
+      const double margin = kMarginPx * pixelMm + kMarginPerSliceMm * fromKey * g.spacing[axes[2]];
+      followImage(*image, orientation, s, window, *task.guide, margin, slice.depth);
+    }
     const float deepest = *std::min_element(slice.depth.begin(), slice.depth.end());
     slice.scale = std::max(1e-3f, -deepest);
     out.emplace(s, std::move(slice));
@@ -248,6 +386,25 @@ std::map<std::size_t, SliceDepth> interpolateGap(const Segmentation& seg, const 
 }  // namespace
 
 SegmentationPreview SliceInterpolator::interpolate(const Segmentation& segmentation,
+                                                   const InterpolationOptions& options,
+                                                   const Progress* progress) {
+  return interpolate(nullptr, segmentation, options, progress);
+}
+
+SegmentationPreview SliceInterpolator::interpolate(const Volume& image,
+                                                   const Segmentation& segmentation,
+                                                   const InterpolationOptions& options,
+                                                   const Progress* progress) {
+  if (image.geometry().size != segmentation.geometry().size) {
+    throw std::invalid_argument(
+        "interpolation: the image's grid differs from the segmentation's; the image must be the "
+        "source volume the segments were drawn on");
+  }
+  return interpolate(&image, segmentation, options, progress);
+}
+
+SegmentationPreview SliceInterpolator::interpolate(const Volume* image,
+                                                   const Segmentation& segmentation,
                                                    const InterpolationOptions& options,
                                                    const Progress* progress) {
   std::vector<SegmentId> ids = options.segments;
@@ -261,8 +418,9 @@ SegmentationPreview SliceInterpolator::interpolate(const Segmentation& segmentat
   // Every gap of every segment is one task, spread over the cores at once.
   std::vector<SegmentResult> results(ids.size());
   std::vector<std::vector<GapTask>> planned(ids.size());
-  parallelFor(ids.size(), 0, progress,
-              [&](std::size_t n) { planGaps(segmentation, ids[n], n, options, planned[n]); });
+  parallelFor(ids.size(), 0, progress, [&](std::size_t n) {
+    planGaps(segmentation, image, ids[n], n, options, planned[n]);
+  });
   std::vector<GapTask> tasks;
   for (std::size_t n = 0; n < ids.size(); ++n) {
     results[n].segment = ids[n];
@@ -272,7 +430,7 @@ SegmentationPreview SliceInterpolator::interpolate(const Segmentation& segmentat
   std::vector<std::map<std::size_t, SliceDepth>> perTask(tasks.size());
   std::atomic<std::size_t> done{0};
   parallelFor(tasks.size(), 0, progress, [&](std::size_t n) {
-    perTask[n] = interpolateGap(segmentation, tasks[n], options.orientation);
+    perTask[n] = interpolateGap(segmentation, tasks[n], options.orientation, image);
     if (progress) progress->report("interpolating", double(++done) / double(tasks.size()));
   });
   for (std::size_t n = 0; n < tasks.size(); ++n) results[tasks[n].result].slices.merge(perTask[n]);

@@ -7,6 +7,7 @@
 #include "Core/Progress.h"
 #include "Segmentation/SegmentationPreview.h"
 #include "Segmentation/Segmentation.h"
+#include "Volume/Volume.h"
 
 namespace annotrace {
 
@@ -30,6 +31,17 @@ class SliceInterpolator {
   static SegmentationPreview interpolate(const Segmentation& segmentation,
                                          const InterpolationOptions& options,
                                          const Progress* progress = nullptr);
+  /// The same, guided by the image the segments were drawn on (same grid): near each
+  /// interpolated contour, tissue that looks like the structure on its key slices is taken in and
+  /// tissue unlike it left out.
+  static SegmentationPreview interpolate(const Volume& image, const Segmentation& segmentation,
+                                         const InterpolationOptions& options,
+                                         const Progress* progress = nullptr);
+
+ private:
+  static SegmentationPreview interpolate(const Volume* image, const Segmentation& segmentation,
+                                         const InterpolationOptions& options,
+                                         const Progress* progress);
 };
 
 /// Writes a preview's slices into a segmentation as they are (each patch replaces its slice of

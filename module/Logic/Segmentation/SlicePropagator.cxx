@@ -592,7 +592,12 @@ SegmentationPreview SlicePropagator::propagate(const Volume& source,
   first.mask = sliceOfSegment(segmentMask, frame, start);
   first.area = first.mask.count();
   SegmentationPreview preview;
-  if (first.area == 0) return preview;
+  if (first.area == 0) {
+    throw std::invalid_argument(
+        "segment \"" + segmentation.segment(options.segment).name + "\" has nothing on " +
+        std::string(orientationName(options.orientation)) + " slice " +
+        std::to_string(options.fromSlice) + " to propagate; start from a slice that holds it");
+  }
   first.box = boundsOf(first.mask);
 
   Context c{source, options.orientation, frame};
