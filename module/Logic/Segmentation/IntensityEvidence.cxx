@@ -19,11 +19,6 @@ double quantile(std::vector<float>& values, double q) {
 
 }  // namespace
 
-int IntensityRange::bin(float value) const {
-  const double b = std::floor((value - lo) / binWidth);
-  return b >= 0 && b < kIntensityBins ? static_cast<int>(b) : -1;
-}
-
 IntensityRange IntensityRange::of(std::vector<float> inside) {
   if (inside.empty()) return {};
   // Percentiles need no more than a few thousand evenly spread samples.

@@ -23,8 +23,11 @@ using EvidenceTable = std::array<float, kIntensityBins>;
 struct IntensityRange {
   double lo = 0;
   double binWidth = 1;
-  /// The bin of a value; -1 outside the range (NaN too).
-  int bin(float value) const;
+  /// The bin of a value; -1 outside the range (NaN too). Inline: called for every pixel.
+  int bin(float value) const {
+    const double b = (double(value) - lo) / binWidth;
+    return b >= 0 && b < kIntensityBins ? static_cast<int>(b) : -1;
+  }
   /// The labelled intensities' robust range (1st to 99th percentile) widened by four robust
   /// deviations (1.4826 MAD), so that the bins resolve the structure's own values.
   static IntensityRange of(std::vector<float> inside);
