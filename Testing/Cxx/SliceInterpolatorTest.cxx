@@ -394,6 +394,20 @@ struct BallPhantom {
       }
     }
   }
+  /// The ball's key slices alone, then filled in by the shapes alone and following the image
+  /// (the one segment keeps the ball's id).
+  std::array<Segmentation, 3> interpolated(const std::vector<std::size_t>& keySlices) const {
+    Segmentation keysOnly(g);
+    if (keysOnly.addSegment(truth.segment(id)).id != id) throw std::logic_error("segment id");
+    truth.mask(id).forEachRun([&](std::size_t i, std::size_t j, std::size_t k, std::size_t n) {
+      if (!std::binary_search(keySlices.begin(), keySlices.end(), k)) return;
+      for (std::size_t x = i; x < i + n; ++x) keysOnly.mask(id).assign(x, j, k, true);
+    });
+    Segmentation shapes = keysOnly, guided = keysOnly;
+    applyPreview(SliceInterpolator::interpolate(keysOnly, keys(id, keySlices)), shapes);
+    applyPreview(SliceInterpolator::interpolate(image, keysOnly, keys(id, keySlices)), guided);
+    return {std::move(keysOnly), std::move(shapes), std::move(guided)};
+  }
   static Volume makeImage(double contrast, double noise) {
     VoxelVector<float> voxels(64 * 64 * 41, 0.F);
     std::mt19937 random(11);
@@ -411,16 +425,8 @@ struct BallPhantom {
 TEST(SliceInterpolator, FollowingTheImageRecoversACurvedSurfaceAndKeepsKeySlices) {
   const BallPhantom ball(100, 15);
   const std::vector<std::size_t> keySlices{4, 12, 20, 28, 36};
-  Segmentation keysOnly(ball.g);
-  const SegmentId id = keysOnly.addSegment(ball.truth.segment(ball.id)).id;
-  ball.truth.mask(ball.id).forEachRun(
-      [&](std::size_t i, std::size_t j, std::size_t k, std::size_t n) {
-        if (!std::binary_search(keySlices.begin(), keySlices.end(), k)) return;
-        for (std::size_t x = i; x < i + n; ++x) keysOnly.mask(id).assign(x, j, k, true);
-      });
-  Segmentation shapes = keysOnly, guided = keysOnly;
-  applyPreview(SliceInterpolator::interpolate(keysOnly, keys(id, keySlices)), shapes);
-  applyPreview(SliceInterpolator::interpolate(ball.image, keysOnly, keys(id, keySlices)), guided);
+  const auto [keysOnly, shapes, guided] = ball.interpolated(keySlices);
+  const SegmentId id = ball.id;
   auto within = [&](const Segmentation& s) {
     // Dice over the interpolated range only (slices 4..36).
     SparseMask clipped(ball.g.size), reference(ball.g.size);
@@ -447,16 +453,8 @@ TEST(SliceInterpolator, FollowingTheImageRecoversACurvedSurfaceAndKeepsKeySlices
 TEST(SliceInterpolator, AnImageWithoutContrastLeavesTheShapesAsTheyAre) {
   const BallPhantom flat(0, 0);
   const std::vector<std::size_t> keySlices{4, 12, 20, 28, 36};
-  Segmentation keysOnly(flat.g);
-  const SegmentId id = keysOnly.addSegment(flat.truth.segment(flat.id)).id;
-  flat.truth.mask(flat.id).forEachRun(
-      [&](std::size_t i, std::size_t j, std::size_t k, std::size_t n) {
-        if (!std::binary_search(keySlices.begin(), keySlices.end(), k)) return;
-        for (std::size_t x = i; x < i + n; ++x) keysOnly.mask(id).assign(x, j, k, true);
-      });
-  Segmentation shapes = keysOnly, guided = keysOnly;
-  applyPreview(SliceInterpolator::interpolate(keysOnly, keys(id, keySlices)), shapes);
-  applyPreview(SliceInterpolator::interpolate(flat.image, keysOnly, keys(id, keySlices)), guided);
+  const auto [keysOnly, shapes, guided] = flat.interpolated(keySlices);
+  const SegmentId id = flat.id;
   EXPECT_EQ(OverlapMetrics::dice(shapes.mask(id), guided.mask(id)), 1.0);
   EXPECT_EQ(shapes.mask(id).count(), guided.mask(id).count());
   // The image must be the segmentation's own grid.
