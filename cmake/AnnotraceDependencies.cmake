@@ -11,3 +11,9 @@ endif()
 find_package(ITK 5.2 REQUIRED COMPONENTS ITKCommon ITKIOImageBase ITKIONIFTI ITKIONRRD ITKIOGDCM
   ITKLevelSets)
 include(${ITK_USE_FILE})
+
+# The workstation: Qt6 only. Debian's VTK Qt module is built for Qt5 and is never linked; the 3D
+# view renders VTK offscreen (module/Widgets/View3D).
+if(ANNOTRACE_BUILD_GUI)
+  find_package(Qt6 6.4 REQUIRED COMPONENTS Widgets Concurrent Test)
+endif()

@@ -1,5 +1,6 @@
 #pragma once
 
+#include <algorithm>
 #include <array>
 #include <cstddef>
 #include <cstdint>
@@ -59,6 +60,12 @@ class SparseMask {
   template <typename Fn>
   void forEachRun(Fn&& fn) const;
 
+  /// Writes `value` into out[v * width + u] for every set voxel of one slice, where (u, v) are
+  /// the slice family's axes (SliceSpec::axes; width = size along u). Visits only the allocated
+  /// bricks the slice crosses, so drawing a segment costs what it holds there.
+  template <typename T>
+  void paintSlice(int uAxis, int vAxis, int fixedAxis, std::size_t index, T* out, T value) const;
+
   /// Same set voxels on the same grid.
   bool operator==(const SparseMask& other) const;
 
@@ -80,6 +87,33 @@ class SparseMask {
   std::vector<std::unique_ptr<Brick>> bricks_;
   std::size_t count_ = 0;
 };
+
+template <typename T>
+void SparseMask::paintSlice(int uAxis, int vAxis, int fixedAxis, std::size_t index, T* out,
+                            T value) const {
+  if (count_ == 0 || index >= size_[fixedAxis]) return;
+  const std::size_t width = size_[uAxis];
+  std::array<std::size_t, 3> b{};
+  b[fixedAxis] = index >> 4;
+  for (b[vAxis] = 0; b[vAxis] < brickGrid_[vAxis]; ++b[vAxis]) {
+    for (b[uAxis] = 0; b[uAxis] < brickGrid_[uAxis]; ++b[uAxis]) {
+      const Brick* brick = bricks_[(b[2] * brickGrid_[1] + b[1]) * brickGrid_[0] + b[0]].get();
+      if (brick == nullptr) continue;
+      std::array<std::size_t, 3> at{};
+      at[fixedAxis] = index;
+      const std::size_t u0 = b[uAxis] * kBrickEdge, v0 = b[vAxis] * kBrickEdge;
+      const std::size_t u1 = std::min(size_[uAxis], u0 + kBrickEdge);
+      const std::size_t v1 = std::min(size_[vAxis], v0 + kBrickEdge);
+      for (std::size_t v = v0; v < v1; ++v) {
+        at[vAxis] = v;
+        for (std::size_t u = u0; u < u1; ++u) {
+          at[uAxis] = u;
+          if (brick->voxels[offsetInBrick(at[0], at[1], at[2])] != 0) out[v * width + u] = value;
+        }
+      }
+    }
+  }
+}
 
 template <typename Fn>
 void SparseMask::forEachRun(Fn&& fn) const {

@@ -52,8 +52,27 @@ std::pair<double, double> Volume::valueRange() const {
 WindowLevel Volume::defaultWindow() const {
   if (!windowsFromFile.empty() && windowsFromFile.front().width > 0) return windowsFromFile.front();
   if (identity.modality == "CT") return ctWindowPresets().front();
-  // MR and others: the full range of the data, as a starting point.
-  const auto [lo, hi] = valueRange();
+  return automaticWindow(*this);
+}
+
+WindowLevel automaticWindow(const Volume& volume) {
+  // The 1st to 99th percentile of (up to about a million evenly spread) voxels: MR has no
+  // absolute scale, and a few bright voxels (vessels, fat) would leave the rest dark.
+  std::vector<float> sample;
+  volume.visitVoxels([&](auto voxels) {
+    const std::size_t stride = std::max<std::size_t>(1, voxels.size() / 1'000'000);
+    sample.reserve(voxels.size() / stride + 1);
+    for (std::size_t p = 0; p < voxels.size(); p += stride) {
+      sample.push_back(static_cast<float>(voxels[p]));
+    }
+  });
+  if (sample.empty()) return {"Automatic", 1, 0};
+  auto at = [&](double q) {
+    const auto n = static_cast<std::ptrdiff_t>(q * double(sample.size() - 1));
+    std::nth_element(sample.begin(), sample.begin() + n, sample.end());
+    return double(sample[static_cast<std::size_t>(n)]);
+  };
+  const double lo = at(0.01), hi = at(0.99);
   return {"Automatic", std::max(hi - lo, 1.0), (lo + hi) / 2};
 }
 

@@ -75,6 +75,9 @@ class Volume {
   VoxelBuffer voxels_;
 };
 
+/// The 1st to 99th percentile of the voxel values as a window ("Automatic"): MR's default.
+WindowLevel automaticWindow(const Volume& volume);
+
 /// CT presets radiologists know (soft tissue, lung, liver, bone, brain), in HU.
 std::span<const WindowLevel> ctWindowPresets();
 

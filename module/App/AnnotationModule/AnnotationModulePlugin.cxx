@@ -1,0 +1,60 @@
+#include "AnnotationModulePlugin.h"
+
+#include "AnnotationSession.h"
+#include "AnnotationWidget.h"
+#ifdef ANNOTRACE_HAVE_VIEW3D
+#include "SurfaceView3D.h"
+#endif
+
+namespace annotrace {
+
+AnnotationModulePlugin::AnnotationModulePlugin() : session_(new AnnotationSession(this)) {}
+
+QString AnnotationModulePlugin::name() const {
+  return QStringLiteral("Annotation");
+}
+
+QString AnnotationModulePlugin::help() const {
+  return tr(
+      "Draw segments slice by slice on the axial, coronal and sagittal views, then fill "
+      "the slices between with Interpolate (I) or carry a slice through the image with "
+      "Propagate (G); both show a preview to accept (Ctrl+Return) or discard. Tools: "
+      "V navigate, P polygon, D freehand, B brush, E eraser, S scissors, F fill; [ ] "
+      "brush radius; Ctrl+Z / Ctrl+Shift+Z undo and redo; L switches 1x1 / 2x2. Wheel "
+      "scrolls slices, Ctrl+wheel zooms, middle-drag pans, right-drag sets window/level.");
+}
+
+QWidget* AnnotationModulePlugin::createWidget(QWidget* parent) {
+  if (!widget_) {
+    widget_ = new AnnotationWidget(session_, parent);
+#ifdef ANNOTRACE_HAVE_VIEW3D
+    if (SurfaceView3D::available()) {
+      auto* view3d = new SurfaceView3D(widget_);
+      widget_->setFourthPane(view3d);
+      QObject::connect(session_, &AnnotationSession::segmentationChanged, view3d, [this, view3d] {
+        if (session_->hasStudy()) view3d->setSegmentation(session_->segmentation());
+      });
+    }
+#endif
+  }
+  return widget_;
+}
+
+QObject* AnnotationModulePlugin::logic() {
+  return session_;
+}
+
+bool AnnotationModulePlugin::openStudy(const QString& path) {
+  session_->open(path);
+  return true;
+}
+
+bool AnnotationModulePlugin::openLabels(const QString& path) {
+  return session_->openLabels(path);
+}
+
+bool AnnotationModulePlugin::saveLabels(const QString& path) {
+  return session_->saveLabels(path);
+}
+
+}  // namespace annotrace

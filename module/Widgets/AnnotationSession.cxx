@@ -1,0 +1,225 @@
+#include "AnnotationSession.h"
+
+#include <QMetaObject>
+#include <QPointer>
+#include <QtConcurrent/QtConcurrentRun>
+
+#include "IO/VolumeReader.h"
+#include "Segmentation/TerminologyCatalog.h"
+
+namespace annotrace {
+
+AnnotationSession::AnnotationSession(QObject* parent) : QObject(parent) {}
+
+AnnotationSession::~AnnotationSession() {
+  cancel();
+  watcher_.waitForFinished();
+}
+
+void AnnotationSession::setBusy(bool busy) {
+  if (busy_ == busy) return;
+  busy_ = busy;
+  emit busyChanged(busy);
+}
+
+std::shared_ptr<Progress> AnnotationSession::newProgress() {
+  cancel();
+  watcher_.waitForFinished();
+  QPointer<AnnotationSession> self(this);
+  // Reports come from the worker: queued to the GUI thread.
+  running_ = std::make_shared<Progress>([self](std::string_view stage, double fraction) {
+    const QString text = QString::fromUtf8(stage.data(), qsizetype(stage.size()));
+    QMetaObject::invokeMethod(
+        self.data(),
+        [self, text, fraction] {
+          if (self) emit self->progress(text, fraction);
+        },
+        Qt::QueuedConnection);
+  });
+  return running_;
+}
+
+void AnnotationSession::cancel() {
+  if (running_) running_->cancel();
+}
+
+void AnnotationSession::open(const QString& path) {
+  const auto progress = newProgress();
+  setBusy(true);
+  const std::string file = path.toStdString();
+  QPointer<AnnotationSession> self(this);
+  watcher_.setFuture(QtConcurrent::run([self, progress, file, path] {
+    try {
+      auto volume = std::make_shared<Volume>(VolumeReader::read(file, {}, progress.get()));
+      QMetaObject::invokeMethod(
+          self.data(),
+          [self, volume, path] {
+            if (!self) return;
+            self->studyPath_ = path;
+            self->setStudy(std::move(*volume));
+            self->setBusy(false);
+          },
+          Qt::QueuedConnection);
+    } catch (const std::exception& e) {
+      const QString message = dynamic_cast<const OperationCancelled*>(&e)
+                                  ? QStringLiteral("Loading cancelled; nothing was opened.")
+                                  : QString::fromStdString(e.what());
+      QMetaObject::invokeMethod(
+          self.data(),
+          [self, message] {
+            if (!self) return;
+            self->setBusy(false);
+            emit self->failed(message);
+          },
+          Qt::QueuedConnection);
+    }
+  }));
+}
+
+void AnnotationSession::setStudy(Volume volume, std::optional<LabelmapBundle> labels) {
+  preview_.reset();
+  editor_.reset();
+  volume_ = std::make_unique<Volume>(std::move(volume));
+  if (labels) {
+    editor_ = std::make_unique<SegmentEditorLogic>(*volume_, std::move(labels->segmentation),
+                                                   std::move(labels->history),
+                                                   std::move(labels->operationLog));
+  } else {
+    editor_ = std::make_unique<SegmentEditorLogic>(*volume_, Segmentation(volume_->geometry()));
+  }
+  editor_->setTerminologyLookup([catalog = std::optional<TerminologyCatalog>()](
+                                    std::string_view name, Segment& segment) mutable {
+    if (!catalog) catalog = TerminologyCatalog::loadDefault();
+    const auto* entry = catalog->find(name);
+    if (!entry) return false;
+    TerminologyCatalog::applyTo(*entry, segment);
+    return true;
+  });
+  emit studyChanged();
+  emit segmentationChanged();
+}
+
+bool AnnotationSession::openLabels(const QString& path) {
+  if (!hasStudy()) return false;
+  try {
+    LabelmapBundle bundle = LabelmapFileIO::read(path.toStdString(), &volume_->geometry());
+    Volume volume = std::move(*volume_);
+    setStudy(std::move(volume), std::move(bundle));
+    return true;
+  } catch (const std::exception& e) {
+    emit failed(QString::fromStdString(e.what()));
+    return false;
+  }
+}
+
+bool AnnotationSession::saveLabels(const QString& path) {
+  if (!hasStudy()) return false;
+  try {
+    LabelmapFileIO::write(editor_->segmentation(), path.toStdString(), &editor_->history(),
+                          editor_->operationLog());
+    return true;
+  } catch (const std::exception& e) {
+    emit failed(QString::fromStdString(e.what()));
+    return false;
+  }
+}
+
+bool AnnotationSession::apply(const EditOperation& operation) {
+  if (!hasStudy() || busy_) return false;
+  try {
+    const EditResult result = editor_->apply(operation);
+    if (result.changed) {
+      emit segmentationChanged();
+      emit stepDone(QString::fromStdString(result.stepName));
+    }
+    return true;
+  } catch (const std::exception& e) {
+    emit failed(QString::fromStdString(e.what()));
+    return false;
+  }
+}
+
+bool AnnotationSession::undo() {
+  if (!hasStudy() || busy_ || !editor_->history().canUndo()) return false;
+  const EditResult result = editor_->undo();
+  emit segmentationChanged();
+  emit stepDone(QStringLiteral("Undo: ") + QString::fromStdString(result.stepName));
+  return true;
+}
+
+bool AnnotationSession::redo() {
+  if (!hasStudy() || busy_ || !editor_->history().canRedo()) return false;
+  const EditResult result = editor_->redo();
+  emit segmentationChanged();
+  emit stepDone(QStringLiteral("Redo: ") + QString::fromStdString(result.stepName));
+  return true;
+}
+
+QString AnnotationSession::undoName() const {
+  return hasStudy() ? QString::fromStdString(editor_->history().undoName()) : QString();
+}
+
+QString AnnotationSession::redoName() const {
+  return hasStudy() ? QString::fromStdString(editor_->history().redoName()) : QString();
+}
+
+void AnnotationSession::computePreview(const EditOperation& operation) {
+  if (!hasStudy()) return;
+  const auto progress = newProgress();
+  discardPreview();
+  setBusy(true);
+  previewOperation_ = operation;
+  QPointer<AnnotationSession> self(this);
+  // The editor is only read while the preview is computed; edits wait (busy).
+  const SegmentEditorLogic* editor = editor_.get();
+  watcher_.setFuture(QtConcurrent::run([self, progress, operation, editor] {
+    try {
+      auto result =
+          std::make_shared<SegmentationPreview>(editor->preview(operation, progress.get()));
+      QMetaObject::invokeMethod(
+          self.data(),
+          [self, result] {
+            if (!self) return;
+            self->preview_ = std::move(*result);
+            self->setBusy(false);
+            emit self->previewChanged();
+          },
+          Qt::QueuedConnection);
+    } catch (const std::exception& e) {
+      const QString message = dynamic_cast<const OperationCancelled*>(&e)
+                                  ? QStringLiteral("Cancelled; nothing was changed.")
+                                  : QString::fromStdString(e.what());
+      QMetaObject::invokeMethod(
+          self.data(),
+          [self, message] {
+            if (!self) return;
+            self->setBusy(false);
+            emit self->failed(message);
+          },
+          Qt::QueuedConnection);
+    }
+  }));
+}
+
+bool AnnotationSession::acceptPreview() {
+  if (!preview_ || busy_) return false;
+  try {
+    const EditResult result = editor_->accept(*preview_, previewOperation_);
+    preview_.reset();
+    emit previewChanged();
+    emit segmentationChanged();
+    if (result.changed) emit stepDone(QString::fromStdString(result.stepName));
+    return true;
+  } catch (const std::exception& e) {
+    emit failed(QString::fromStdString(e.what()));
+    return false;
+  }
+}
+
+void AnnotationSession::discardPreview() {
+  if (!preview_) return;
+  preview_.reset();
+  emit previewChanged();
+}
+
+}  // namespace annotrace
