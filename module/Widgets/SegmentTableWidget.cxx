@@ -63,6 +63,7 @@ SegmentTableWidget::SegmentTableWidget(AnnotationSession* session, QWidget* pare
   connect(table_, &QTableWidget::currentCellChanged, this, [this](int row) {
     if (rebuilding_ || row < 0 || !table_->item(row, kName)) return;
     current_ = table_->item(row, kName)->data(Qt::UserRole).toString();
+    announced_ = current_;
     emit currentSegmentChanged(current_);
   });
   connect(session_, &AnnotationSession::segmentationChanged, this, &SegmentTableWidget::rebuild);
@@ -77,7 +78,7 @@ void SegmentTableWidget::setCurrentSegment(const QString& name) {
   for (int row = 0; row < table_->rowCount(); ++row) {
     if (table_->item(row, kName)->data(Qt::UserRole).toString() == name) {
       table_->setCurrentCell(row, kName);
-      current_ = name;
+      current_ = announced_ = name;
       emit currentSegmentChanged(name);
       return;
     }
@@ -135,15 +136,16 @@ void SegmentTableWidget::rebuild() {
   if (currentRow < 0 && seg.segmentCount() > 0) {
     currentRow = 0;
     current_ = QString::fromStdString(seg.segmentAt(0).name);
-    rebuilding_ = false;
-    emit currentSegmentChanged(current_);
-    rebuilding_ = true;
   } else if (seg.segmentCount() == 0) {
     current_.clear();
   }
   if (currentRow >= 0) table_->setCurrentCell(currentRow, kName);
   remove_->setEnabled(seg.segmentCount() > 0);
   rebuilding_ = false;
+  if (current_ != announced_) {
+    announced_ = current_;
+    emit currentSegmentChanged(current_);
+  }
 }
 
 void SegmentTableWidget::update(const QString& segment, const char* member,

@@ -40,6 +40,7 @@ class SegmentTableWidget : public QWidget {
   QPushButton* remove_;
   bool rebuilding_ = false;
   QString current_;
+  QString announced_;  ///< the last current segment signalled
 };
 
 }  // namespace annotrace

@@ -1,0 +1,244 @@
+// The annotation panel driven by real mouse and key events on Qt's offscreen platform, on a
+// real CT: a polygon drawn on the axial view gives the voxels the Logic rasteriser gives for the
+// same points; a brush stroke, Ctrl+Z and Ctrl+Shift+Z; a window preset changes the rendered
+// pixels as the DICOM linear window says; a click in one view moves the other two to the
+// clicked voxel; loading in the background reports bad input and can be cancelled.
+#include <QApplication>
+#include <QSignalSpy>
+#include <QTest>
+
+#include <cmath>
+#include <cstdlib>
+#include <filesystem>
+
+#include "AnnotationSession.h"
+#include "AnnotationWidget.h"
+#include "IO/VolumeReader.h"
+#include "SegmentTableWidget.h"
+#include "SliceView.h"
+
+using namespace annotrace;
+
+namespace {
+
+std::filesystem::path dataRoot() {
+  const char* env = std::getenv("ANNOTRACE_DATA");
+  return env && *env ? std::filesystem::path(env) : std::filesystem::path(ANNOTRACE_TEST_DATA_DIR);
+}
+
+std::filesystem::path dataPath(const char* relative) {
+  const auto path = dataRoot() / relative;
+  if (!std::filesystem::exists(path)) {
+    qFatal("test data missing: %s (set ANNOTRACE_DATA)", path.string().c_str());
+  }
+  return path;
+}
+
+const Volume& realCt() {
+  static const Volume volume =
+      VolumeReader::read(dataPath("ct_siemens_j2k_totalseg/example_ct_dicom"));
+  return volume;
+}
+
+/// The panel on the real CT with one segment "Liver", shown at a fixed size.
+struct Panel {
+  AnnotationSession session;
+  AnnotationWidget widget{&session};
+  Panel() {
+    session.setStudy(realCt());
+    widget.resize(1200, 800);
+    widget.show();
+    widget.activateWindow();
+    QApplication::setActiveWindow(&widget);
+    if (!QTest::qWaitForWindowExposed(&widget)) qWarning("window not exposed");
+    widget.segmentTable()->addSegment(QStringLiteral("Liver"));
+  }
+  SliceView* axial() const { return widget.view(SliceOrientation::Axial); }
+  const SparseMask& liver() const {
+    return session.segmentation().mask(session.segmentation().findSegmentByName("Liver")->id);
+  }
+};
+
+QPoint at(const SliceView* view, double u, double v) {
+  return view->widgetPoint(u, v).toPoint();
+}
+
+}  // namespace
+
+class WorkstationTest : public QObject {
+  Q_OBJECT
+ private slots:
+  void polygonOnTheAxialViewMatchesTheRasteriser();
+  void brushUndoRedoWithKeys();
+  void windowPresetChangesPixelsAsComputed();
+  void crosshairLinksTheViews();
+  void loadingReportsBadInputAndCancels();
+};
+
+void WorkstationTest::polygonOnTheAxialViewMatchesTheRasteriser() {
+  Panel p;
+  QCOMPARE(p.widget.tools().segment, std::string("Liver"));
+  QTest::keyClick(&p.widget, Qt::Key_P);  // the polygon tool's shortcut
+  QCOMPARE(int(p.widget.tools().mode), int(ToolState::Mode::Polygon));
+  SliceView* view = p.axial();
+  view->setSlice(10);
+  const std::vector<std::array<double, 2>> corners{{150, 180}, {330, 170}, {360, 330}, {200, 360}};
+  std::vector<Vec3> world;
+  for (const auto& [u, v] : corners) {
+    const QPoint point = at(view, u, v);
+    QTest::mouseClick(view, Qt::LeftButton, Qt::NoModifier, point);
+    world.push_back(view->worldAt(QPointF(point)));
+  }
+  QTest::keyClick(view, Qt::Key_Return);
+  QVERIFY2(p.liver().count() > 0, qPrintable(p.widget.statusText()));
+
+  // The same polygon through the Qt-free editor.
+  SegmentEditorLogic reference(realCt(), Segmentation(realCt().geometry()));
+  EditOperation add;
+  add.tool = EditTool::AddSegment;
+  add.segmentFields = {{"name", "Liver"}};
+  reference.apply(add);
+  EditOperation polygon;
+  polygon.tool = EditTool::Polygon;
+  polygon.segment = "Liver";
+  polygon.plane = SliceOrientation::Axial;
+  polygon.slice = 10;
+  polygon.points = world;
+  reference.apply(polygon);
+  const SparseMask& expected =
+      reference.segmentation().mask(reference.segmentation().findSegmentByName("Liver")->id);
+  QCOMPARE(p.liver().count(), expected.count());
+  QVERIFY(p.liver() == expected);
+  // The quadrilateral's area in pixels (shoelace), within its perimeter.
+  double area = 0;
+  for (std::size_t n = 0; n < corners.size(); ++n) {
+    const auto& a = corners[n];
+    const auto& b = corners[(n + 1) % corners.size()];
+    area += a[0] * b[1] - b[0] * a[1];
+  }
+  area = std::abs(area) / 2;
+  QVERIFY2(std::abs(double(expected.count()) - area) < 700,
+           qPrintable(
+               QStringLiteral("%1 voxels for a %2-pixel polygon").arg(expected.count()).arg(area)));
+  // Only slice 10 holds it, and the view shows the segment's colour inside.
+  const auto bounds = p.liver().bounds();
+  QVERIFY(bounds && bounds->lo[2] == 10 && bounds->hi[2] == 11);
+  // The clicks landed where the slice pixels are: axial u, v are the grid's i, j.
+  QVERIFY(p.liver().test(250, 260, 10));
+  QVERIFY(!p.liver().test(100, 100, 10) && !p.liver().test(400, 400, 10));
+  view->repaint();
+  const auto [x, y] = view->display().sliceToScreen(250, 260);
+  const std::uint32_t pixel = view->image().at(std::size_t(x), std::size_t(y));
+  const int r = (pixel >> 16) & 0xff, g = (pixel >> 8) & 0xff, b = pixel & 0xff;
+  QVERIFY2(!(r == g && g == b), "the polygon's inside is drawn in grey only");
+}
+
+void WorkstationTest::brushUndoRedoWithKeys() {
+  Panel p;
+  QTest::keyClick(&p.widget, Qt::Key_B);
+  QCOMPARE(int(p.widget.tools().mode), int(ToolState::Mode::Brush));
+  p.widget.setBrushRadius(6);
+  SliceView* view = p.axial();
+  view->setSlice(5);
+  QTest::mousePress(view, Qt::LeftButton, Qt::NoModifier, at(view, 200, 250));
+  for (int step = 1; step <= 10; ++step) {
+    QTest::mouseMove(view, at(view, 200 + 8 * step, 250 + 3 * step));
+  }
+  QTest::mouseRelease(view, Qt::LeftButton, Qt::NoModifier, at(view, 280, 280));
+  const std::size_t painted = p.liver().count();
+  // A 12 mm wide stroke about 85 mm long on 0.977 mm pixels: roughly 12 x 85 / 0.95 voxels.
+  QVERIFY2(painted > 800 && painted < 1600, qPrintable(QString::number(painted)));
+  const SparseMask afterBrush = p.liver();
+  QVERIFY(p.widget.statusText().contains(QStringLiteral("Brush")));
+  QTest::keyClick(&p.widget, Qt::Key_Z, Qt::ControlModifier);
+  QCOMPARE(p.liver().count(), std::size_t(0));
+  QVERIFY(p.widget.statusText().startsWith(QStringLiteral("Undo: Brush")));
+  QTest::keyClick(&p.widget, Qt::Key_Z, Qt::ControlModifier | Qt::ShiftModifier);
+  QVERIFY(p.liver() == afterBrush);
+  QVERIFY(p.widget.statusText().startsWith(QStringLiteral("Redo: Brush")));
+}
+
+void WorkstationTest::windowPresetChangesPixelsAsComputed() {
+  Panel p;
+  SliceView* view = p.axial();
+  view->setSlice(8);
+  const SliceDisplay& d = view->display();
+  auto expectGrey = [&](const char* preset, double width, double centre) {
+    QVERIFY(p.widget.applyWindowPreset(QString::fromLatin1(preset)));
+    view->repaint();
+    int checked = 0;
+    for (std::size_t y = 0; y < d.height; y += 37) {
+      for (std::size_t x = 0; x < d.width; x += 41) {
+        const auto [u, v] = d.slicePixel(x, y);
+        std::array<std::size_t, 3> index{};
+        index[std::size_t(d.axes[0])] = u;
+        index[std::size_t(d.axes[1])] = v;
+        index[std::size_t(d.axes[2])] = 8;
+        const double value = realCt().value(index[0], index[1], index[2]);
+        const double t = std::clamp((value - (centre - width / 2)) / width, 0.0, 1.0);
+        const auto expected = std::uint32_t(std::lround(t * 255));
+        QCOMPARE(view->image().at(x, y) & 0xff, expected);
+        ++checked;
+      }
+    }
+    QVERIFY(checked > 100);
+  };
+  expectGrey("Soft tissue", 400, 40);
+  const std::uint32_t softTissue = view->image().at(200, 200);
+  expectGrey("Lung", 1500, -600);
+  expectGrey("Bone", 2500, 480);
+  QVERIFY(view->image().at(200, 200) != softTissue);
+}
+
+void WorkstationTest::crosshairLinksTheViews() {
+  Panel p;
+  SliceView* axial = p.axial();
+  axial->setSlice(12);
+  const QPoint click = at(axial, 300, 220);  // navigate is the default tool
+  QTest::mouseClick(axial, Qt::LeftButton, Qt::NoModifier, click);
+  const Vec3 index = realCt().geometry().worldToIndex(axial->worldAt(QPointF(click)));
+  QCOMPARE(long(p.widget.view(SliceOrientation::Coronal)->slice()), std::lround(index[1]));
+  QCOMPARE(long(p.widget.view(SliceOrientation::Sagittal)->slice()), std::lround(index[0]));
+  QCOMPARE(axial->slice(), std::size_t(12));
+  // The reverse: a click on the sagittal view moves the axial view to the clicked slice.
+  SliceView* sagittal = p.widget.view(SliceOrientation::Sagittal);
+  const QPoint second = at(sagittal, 240, 5);
+  QTest::mouseClick(sagittal, Qt::LeftButton, Qt::NoModifier, second);
+  const Vec3 index2 = realCt().geometry().worldToIndex(sagittal->worldAt(QPointF(second)));
+  QCOMPARE(long(axial->slice()), std::lround(index2[2]));
+  QCOMPARE(axial->slice(), std::size_t(5));
+  // Wheel and arrow keys scroll.
+  QTest::keyClick(axial, Qt::Key_Up);
+  QCOMPARE(axial->slice(), std::size_t(6));
+}
+
+void WorkstationTest::loadingReportsBadInputAndCancels() {
+  AnnotationSession session;
+  QSignalSpy failed(&session, &AnnotationSession::failed);
+  QSignalSpy loaded(&session, &AnnotationSession::studyChanged);
+  session.open(QString::fromStdString((dataRoot() / "no_such_folder").string()));
+  QVERIFY(failed.wait(10000));
+  QVERIFY2(failed.front().front().toString().contains(QStringLiteral("no_such_folder")),
+           qPrintable(failed.front().front().toString()));
+  QVERIFY(!session.hasStudy());
+  QSignalSpy progress(&session, &AnnotationSession::progress);
+  session.open(
+      QString::fromStdString(dataPath("ct_siemens_j2k_totalseg/example_ct_dicom").string()));
+  QVERIFY(loaded.wait(30000));
+  QVERIFY(session.hasStudy());
+  QCOMPARE(session.volume().geometry().size[0], std::size_t(512));
+  QVERIFY(!progress.isEmpty());
+  // Cancelled at once: either the load stops with a message and the open study stays, or it
+  // had already finished; never a half-loaded study.
+  failed.clear();
+  session.open(
+      QString::fromStdString(dataPath("ct_siemens_j2k_totalseg/example_ct_dicom").string()));
+  session.cancel();
+  QTRY_VERIFY_WITH_TIMEOUT(!session.busy(), 30000);
+  QVERIFY(session.hasStudy());
+  if (!failed.isEmpty())
+    QVERIFY(failed.front().front().toString().contains(QStringLiteral("cancelled")));
+}
+
+QTEST_MAIN(WorkstationTest)
+#include "WorkstationTest.moc"
