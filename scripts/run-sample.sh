@@ -1,9 +1,9 @@
 #!/usr/bin/env bash
 # Installs what is missing, builds Annotrace and runs it on the bundled sample study: a CT
 # phantom the project generates as real DICOM files (Resources/Sample/README.md).
-# Under a display, with the workstation built, it opens the study there; otherwise it runs the
-# headless pipeline: list the series, print the geometry as JSON, convert to NIfTI, and label
-# the phantom's inserts by replaying Resources/Sample/sample-edits.json with `annotrace edit`.
+# It runs the headless pipeline: list the series, print the geometry as JSON, convert to NIfTI,
+# and label the phantom's inserts by replaying Resources/Sample/sample-edits.json with
+# `annotrace edit`; under a display it then opens the study with those labels in the workstation.
 #
 # Environment: ANNOTRACE_BUILD_DIR (default build).
 set -euo pipefail
@@ -23,22 +23,13 @@ cmake -S "$root" -B "$build" -G Ninja -DANNOTRACE_BUILD_GUI=$gui >"$log" 2>&1 ||
   cat "$log" >&2
   exit 1
 }
-if [[ $gui == ON ]]; then
-  cmake --build "$build" -j2  # everything, the workstation included
-else
-  cmake --build "$build" -j2 --target annotrace annotrace_make_phantom
-fi
+targets=(annotrace annotrace_make_phantom)
+[[ $gui == ON ]] && targets+=(annotrace-workstation AnnotationModule)
+cmake --build "$build" -j2 --target "${targets[@]}"
 
 sample=$build/sample
 "$build/bin/annotrace_make_phantom" "$sample"
 dicom=$sample/DICOM
-
-# The workstation executable (module/App) is expected to be called annotrace-workstation.
-workstation=$(find "$build" -type f -name annotrace-workstation -perm -u+x -print -quit)
-if [[ $gui == ON && -n $workstation ]]; then
-  echo "run-sample: opening the sample study in $workstation"
-  exec "$workstation" "$dicom"
-fi
 
 annotrace=$build/module/CLI/annotrace
 run() {
@@ -53,6 +44,10 @@ run convert "$dicom" "$sample/phantom.nii.gz"
 [[ -s $sample/phantom.nii.gz ]] || { echo "run-sample: annotrace convert wrote no NIfTI" >&2; exit 1; }
 rm -f "$sample/labels.nii.gz" "$sample/labels.seg.json" "$sample/labels.undo"
 run edit --volume "$dicom" --ops "$root/Resources/Sample/sample-edits.json" --out "$sample/labels.nii.gz"
+if [[ $gui == ON ]]; then
+  echo "run-sample: opening the sample study and its labels in the workstation"
+  exec "$build/bin/annotrace-workstation" "$dicom" --labels "$sample/labels.nii.gz"
+fi
 echo
 echo "run-sample: sample DICOM study: $dicom"
 echo "run-sample: its ground truth:   $sample/ground_truth.json"

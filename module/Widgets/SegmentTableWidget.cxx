@@ -42,6 +42,9 @@ SegmentTableWidget::SegmentTableWidget(AnnotationSession* session, QWidget* pare
       {"", tr("Segment"), tr("Show"), tr("Lock"), tr("Status"), tr("mL")});
   table_->horizontalHeader()->setSectionResizeMode(kName, QHeaderView::Stretch);
   table_->setColumnWidth(kColour, 24);
+  table_->horizontalHeader()->setSectionResizeMode(kStatus, QHeaderView::ResizeToContents);
+  table_->horizontalHeader()->setSectionResizeMode(kVolume, QHeaderView::ResizeToContents);
+  table_->setMinimumWidth(420);
   for (int column : {kVisible, kLocked}) table_->setColumnWidth(column, 44);
   table_->verticalHeader()->hide();
   table_->setSelectionBehavior(QAbstractItemView::SelectRows);

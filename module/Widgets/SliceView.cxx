@@ -205,8 +205,9 @@ void SliceView::paintEvent(QPaintEvent*) {
       title += QStringLiteral("  [%1]").arg(QLatin1String(kSources[int(source)]));
   }
   painter.drawText(QPoint(6, 16), title);
-  painter.drawText(QPoint(6, 32),
-                   QStringLiteral("W %1 L %2").arg(window_.width).arg(window_.center));
+  painter.drawText(
+      QPoint(6, 32),
+      QStringLiteral("W %1 L %2").arg(window_.width, 0, 'f', 0).arg(window_.center, 0, 'f', 0));
   // Scale bar: a round length near a fifth of the width.
   const double mmPerPixel = 1.0 / pixelsPerMm();
   double length = 1;
