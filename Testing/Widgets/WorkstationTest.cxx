@@ -73,6 +73,7 @@ class WorkstationTest : public QObject {
   void windowPresetChangesPixelsAsComputed();
   void crosshairLinksTheViews();
   void loadingReportsBadInputAndCancels();
+  void interpolationPreviewIsShownThenAcceptedOrDiscarded();
 };
 
 void WorkstationTest::polygonOnTheAxialViewMatchesTheRasteriser() {
@@ -238,6 +239,62 @@ void WorkstationTest::loadingReportsBadInputAndCancels() {
   QVERIFY(session.hasStudy());
   if (!failed.isEmpty())
     QVERIFY(failed.front().front().toString().contains(QStringLiteral("cancelled")));
+}
+
+void WorkstationTest::interpolationPreviewIsShownThenAcceptedOrDiscarded() {
+  Panel p;
+  SliceView* view = p.axial();
+  QTest::keyClick(&p.widget, Qt::Key_P);
+  for (std::size_t slice : {4, 12}) {
+    view->setSlice(slice);
+    const double grow = slice == 4 ? 0 : 30;  // the shape grows between the key slices
+    for (const auto& [u, v] : std::vector<std::array<double, 2>>{{200 - grow, 200 - grow},
+                                                                 {300 + grow, 200 - grow},
+                                                                 {300 + grow, 300 + grow},
+                                                                 {200 - grow, 300 + grow}}) {
+      QTest::mouseClick(view, Qt::LeftButton, Qt::NoModifier, at(view, u, v));
+    }
+    QTest::keyClick(view, Qt::Key_Return);
+  }
+  const SparseMask keysOnly = p.liver();
+  const SegmentId id = p.session.segmentation().findSegmentByName("Liver")->id;
+  QCOMPARE(p.session.segmentation().provenance(id).slicesWith(SliceOrientation::Axial,
+                                                              SliceSource::Drawn),
+           (std::vector<std::size_t>{4, 12}));
+
+  // I: the preview is computed off the GUI thread, then drawn over slice 8 before any voxel.
+  QSignalSpy previewed(&p.session, &AnnotationSession::previewChanged);
+  QTest::keyClick(&p.widget, Qt::Key_I);
+  QVERIFY(previewed.wait(20000));
+  QVERIFY(p.session.preview() != nullptr);
+  QVERIFY(p.liver() == keysOnly);
+  view->setSlice(8);
+  view->repaint();
+  const auto [x, y] = view->display().sliceToScreen(250, 250);
+  const std::uint32_t pixel = view->image().at(std::size_t(x), std::size_t(y));
+  QVERIFY2(((pixel >> 16) & 0xff) != (pixel & 0xff), "the preview is not drawn on slice 8");
+  QVERIFY(p.widget.statusText().startsWith(QStringLiteral("Preview")));
+
+  // Discard leaves the labels as they were; a second preview is accepted with Ctrl+Return.
+  p.session.discardPreview();
+  QVERIFY(p.session.preview() == nullptr);
+  QVERIFY(p.liver() == keysOnly);
+  QTest::keyClick(&p.widget, Qt::Key_I);
+  QVERIFY(previewed.wait(20000));
+  QTest::keyClick(&p.widget, Qt::Key_Return, Qt::ControlModifier);
+  QVERIFY(p.session.preview() == nullptr);
+  QCOMPARE(p.session.segmentation().provenance(id).slicesWith(SliceOrientation::Axial,
+                                                              SliceSource::Interpolated),
+           (std::vector<std::size_t>{5, 6, 7, 8, 9, 10, 11}));
+  QVERIFY(p.liver().test(250, 250, 8));
+  // The middle slice lies between the key squares (100 and 160 pixels wide).
+  std::size_t onEight = 0;
+  for (std::size_t j = 150; j < 350; ++j)
+    for (std::size_t i = 150; i < 350; ++i) onEight += p.liver().test(i, j, 8);
+  QVERIFY2(onEight > 101 * 101 && onEight < 161 * 161, qPrintable(QString::number(onEight)));
+  // One undo step takes it all back.
+  QTest::keyClick(&p.widget, Qt::Key_Z, Qt::ControlModifier);
+  QVERIFY(p.liver() == keysOnly);
 }
 
 QTEST_MAIN(WorkstationTest)

@@ -252,12 +252,19 @@ void AnnotationWidget::buildTools(QWidget* panel) {
   accept_ = new QPushButton(tr("Accept"), propagation);
   accept_->setObjectName(QStringLiteral("acceptPreview"));
   discard_ = new QPushButton(tr("Discard"), propagation);
-  accept_->setShortcut(QKeySequence(QStringLiteral("Ctrl+Return")));
-  discard_->setShortcut(QKeySequence(QStringLiteral("Ctrl+Backspace")));
   accept_->setEnabled(false);
   discard_->setEnabled(false);
-  interpolateButton->setShortcut(QKeySequence(QStringLiteral("I")));
-  propagateButton->setShortcut(QKeySequence(QStringLiteral("G")));
+  // Shortcuts as window actions, so they work whichever view has the focus.
+  for (auto [button, keys] :
+       {std::pair{accept_, "Ctrl+Return"}, std::pair{discard_, "Ctrl+Backspace"},
+        std::pair{interpolateButton, "I"}, std::pair{propagateButton, "G"}}) {
+    auto* action = new QAction(this);
+    action->setShortcut(QKeySequence(QLatin1String(keys)));
+    connect(action, &QAction::triggered, button, [button] {
+      if (button->isEnabled()) button->click();
+    });
+    addAction(action);
+  }
   grid->addWidget(interpolateButton, 0, 0);
   grid->addWidget(propagateButton, 0, 1);
   grid->addWidget(accept_, 1, 0);
