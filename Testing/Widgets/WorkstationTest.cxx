@@ -6,6 +6,7 @@
 #include <QApplication>
 #include <QSignalSpy>
 #include <QTest>
+#include <QTreeWidget>
 
 #include <cmath>
 #include <cstdlib>
@@ -15,6 +16,7 @@
 #include "AnnotationWidget.h"
 #include "IO/VolumeReader.h"
 #include "SegmentTableWidget.h"
+#include "SeriesBrowserDialog.h"
 #include "SliceView.h"
 
 using namespace annotrace;
@@ -74,6 +76,7 @@ class WorkstationTest : public QObject {
   void crosshairLinksTheViews();
   void loadingReportsBadInputAndCancels();
   void interpolationPreviewIsShownThenAcceptedOrDiscarded();
+  void seriesBrowserListsStacksWithWarningsAndOpensTheChosenOne();
 };
 
 void WorkstationTest::polygonOnTheAxialViewMatchesTheRasteriser() {
@@ -295,6 +298,38 @@ void WorkstationTest::interpolationPreviewIsShownThenAcceptedOrDiscarded() {
   // One undo step takes it all back.
   QTest::keyClick(&p.widget, Qt::Key_Z, Qt::ControlModifier);
   QVERIFY(p.liver() == keysOnly);
+}
+
+void WorkstationTest::seriesBrowserListsStacksWithWarningsAndOpensTheChosenOne() {
+  // The Philips phantom folder holds two tilted CT series (INDEX.md).
+  const QString folder = QString::fromStdString(dataPath("ct_philips_phantom_tilt").string());
+  SeriesBrowserDialog browser(folder);
+  browser.scanNow();
+  QVERIFY2(browser.imageSeries().size() >= 2,
+           qPrintable(QString::number(browser.imageSeries().size())));
+  QTreeWidget* tree = browser.tree();
+  QCOMPARE(tree->topLevelItemCount(), int(browser.imageSeries().size()));
+  bool tiltShown = false;
+  for (int n = 0; n < tree->topLevelItemCount(); ++n) {
+    tiltShown = tiltShown || tree->topLevelItem(n)->text(5).contains(QStringLiteral("tilt"),
+                                                                     Qt::CaseInsensitive);
+  }
+  QVERIFY2(tiltShown, "no gantry tilt warning listed");
+  // Choose the last stack and open it.
+  QTreeWidgetItem* last = tree->topLevelItem(tree->topLevelItemCount() - 1);
+  tree->setCurrentItem(last);
+  const QString chosen = browser.chosenSeries();
+  QVERIFY(!chosen.isEmpty());
+  AnnotationSession session;
+  QSignalSpy loaded(&session, &AnnotationSession::studyChanged);
+  QSignalSpy failed(&session, &AnnotationSession::failed);
+  session.open(folder);  // two stacks and none chosen: refused with a message
+  QVERIFY(failed.wait(30000));
+  session.open(folder, chosen);
+  QVERIFY(loaded.wait(30000));
+  QCOMPARE(QString::fromStdString(session.volume().identity.seriesInstanceUid).left(20),
+           chosen.left(20));
+  QCOMPARE(session.volume().sourceFrames.size(), std::size_t(last->text(3).toInt()));
 }
 
 QTEST_MAIN(WorkstationTest)

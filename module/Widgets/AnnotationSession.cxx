@@ -43,14 +43,16 @@ void AnnotationSession::cancel() {
   if (running_) running_->cancel();
 }
 
-void AnnotationSession::open(const QString& path) {
+void AnnotationSession::open(const QString& path, const QString& seriesId) {
   const auto progress = newProgress();
   setBusy(true);
   const std::string file = path.toStdString();
+  VolumeReader::Options options;
+  options.seriesId = seriesId.toStdString();
   QPointer<AnnotationSession> self(this);
-  watcher_.setFuture(QtConcurrent::run([self, progress, file, path] {
+  watcher_.setFuture(QtConcurrent::run([self, progress, file, path, options] {
     try {
-      auto volume = std::make_shared<Volume>(VolumeReader::read(file, {}, progress.get()));
+      auto volume = std::make_shared<Volume>(VolumeReader::read(file, options, progress.get()));
       QMetaObject::invokeMethod(
           self.data(),
           [self, volume, path] {

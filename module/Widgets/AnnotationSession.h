@@ -28,7 +28,7 @@ class AnnotationSession : public QObject {
 
   /// Opens a volume (DICOM folder or file, NIfTI, NRRD) in the background; studyChanged() or
   /// failed() follows. A second call cancels the first.
-  void open(const QString& path);
+  void open(const QString& path, const QString& seriesId = {});
   /// Takes an already loaded volume (tests, the host's own loaders).
   void setStudy(Volume volume, std::optional<LabelmapBundle> labels = std::nullopt);
   /// Loads a label map onto the open volume's grid (must match it).

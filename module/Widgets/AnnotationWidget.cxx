@@ -5,6 +5,7 @@
 #include <QCheckBox>
 #include <QComboBox>
 #include <QDoubleSpinBox>
+#include <QFileInfo>
 #include <QFormLayout>
 #include <QGridLayout>
 #include <QGroupBox>
@@ -19,6 +20,7 @@
 
 #include "AnnotationSession.h"
 #include "SegmentTableWidget.h"
+#include "SeriesBrowserDialog.h"
 #include "SliceView.h"
 
 namespace annotrace {
@@ -395,6 +397,23 @@ void AnnotationWidget::propagate() {
   op.plane = lastFamily_;
   op.slice = view(lastFamily_)->slice();
   session_->computePreview(op);
+}
+
+}  // namespace annotrace
+
+namespace annotrace {
+
+void AnnotationWidget::openStudy(const QString& path) {
+  if (!QFileInfo(path).isDir()) {
+    session_->open(path);
+    return;
+  }
+  auto* browser = new SeriesBrowserDialog(path, this);
+  browser->setAttribute(Qt::WA_DeleteOnClose);
+  browser->setAcceptSingleStack(true);
+  connect(browser, &QDialog::accepted, this,
+          [this, browser, path] { session_->open(path, browser->chosenSeries()); });
+  browser->open();
 }
 
 }  // namespace annotrace

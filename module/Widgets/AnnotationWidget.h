@@ -44,6 +44,9 @@ class AnnotationWidget : public QWidget {
   QString statusText() const;
   /// Adds a widget as the fourth pane of the 2x2 layout (the 3D view).
   void setFourthPane(QWidget* pane);
+  /// Opens a study: a folder goes through the series browser (skipped when it holds a single
+  /// image stack), a file is loaded directly; both in the background.
+  void openStudy(const QString& path);
 
  public slots:
   void interpolate();

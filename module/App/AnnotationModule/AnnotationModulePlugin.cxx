@@ -45,7 +45,11 @@ QObject* AnnotationModulePlugin::logic() {
 }
 
 bool AnnotationModulePlugin::openStudy(const QString& path) {
-  session_->open(path);
+  if (widget_) {
+    widget_->openStudy(path);
+  } else {
+    session_->open(path);
+  }
   return true;
 }
 
