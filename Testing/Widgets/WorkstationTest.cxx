@@ -4,6 +4,7 @@
 // pixels as the DICOM linear window says; a click in one view moves the other two to the
 // clicked voxel; loading in the background reports bad input and can be cancelled.
 #include <QApplication>
+#include <QComboBox>
 #include <QSignalSpy>
 #include <QTest>
 #include <QTreeWidget>
@@ -77,6 +78,7 @@ class WorkstationTest : public QObject {
   void loadingReportsBadInputAndCancels();
   void interpolationPreviewIsShownThenAcceptedOrDiscarded();
   void seriesBrowserListsStacksWithWarningsAndOpensTheChosenOne();
+  void scissorsEraseOutsideAndTheEditableArea();
 };
 
 void WorkstationTest::polygonOnTheAxialViewMatchesTheRasteriser() {
@@ -330,6 +332,51 @@ void WorkstationTest::seriesBrowserListsStacksWithWarningsAndOpensTheChosenOne()
   QCOMPARE(QString::fromStdString(session.volume().identity.seriesInstanceUid).left(20),
            chosen.left(20));
   QCOMPARE(session.volume().sourceFrames.size(), std::size_t(last->text(3).toInt()));
+}
+
+void WorkstationTest::scissorsEraseOutsideAndTheEditableArea() {
+  Panel p;
+  SliceView* view = p.axial();
+  view->setSlice(7);
+  // A wide brush stroke, then scissors "Erase outside" around its middle part.
+  QTest::keyClick(&p.widget, Qt::Key_B);
+  p.widget.setBrushRadius(15);
+  QTest::mousePress(view, Qt::LeftButton, Qt::NoModifier, at(view, 150, 250));
+  for (int u = 160; u <= 350; u += 10) QTest::mouseMove(view, at(view, u, 250));
+  QTest::mouseRelease(view, Qt::LeftButton, Qt::NoModifier, at(view, 350, 250));
+  QVERIFY(p.liver().test(160, 250, 7) && p.liver().test(340, 250, 7));
+  auto* scissors = p.widget.findChild<QComboBox*>(QStringLiteral("scissorsAction"));
+  QVERIFY(scissors);
+  scissors->setCurrentIndex(1);  // erase outside
+  QTest::keyClick(&p.widget, Qt::Key_S);
+  QTest::mousePress(view, Qt::LeftButton, Qt::NoModifier, at(view, 220, 200));
+  for (const auto& [u, v] :
+       std::vector<std::array<double, 2>>{{280, 200}, {280, 300}, {220, 300}}) {
+    QTest::mouseMove(view, at(view, u, v));
+  }
+  QTest::mouseRelease(view, Qt::LeftButton, Qt::NoModifier, at(view, 220, 300));
+  QVERIFY2(p.liver().test(250, 250, 7), qPrintable(p.widget.statusText()));
+  QVERIFY(!p.liver().test(160, 250, 7) && !p.liver().test(340, 250, 7));
+  const auto bounds = p.liver().bounds();
+  QVERIFY(bounds && bounds->lo[0] >= 219 && bounds->hi[0] <= 282);
+
+  // Editable area "inside Liver": a second segment painted across only lands inside Liver.
+  p.widget.segmentTable()->addSegment(QStringLiteral("Tumour"));
+  auto* area = p.widget.findChild<QComboBox*>(QStringLiteral("editableArea"));
+  QVERIFY(area);
+  const int inside = area->findText(QStringLiteral("Inside Liver"));
+  QVERIFY(inside >= 2);
+  area->setCurrentIndex(inside);
+  p.widget.segmentTable()->setCurrentSegment(QStringLiteral("Tumour"));
+  QTest::keyClick(&p.widget, Qt::Key_B);
+  p.widget.setBrushRadius(5);
+  QTest::mousePress(view, Qt::LeftButton, Qt::NoModifier, at(view, 150, 250));
+  for (int u = 160; u <= 350; u += 10) QTest::mouseMove(view, at(view, u, 250));
+  QTest::mouseRelease(view, Qt::LeftButton, Qt::NoModifier, at(view, 350, 250));
+  const SparseMask& tumour =
+      p.session.segmentation().mask(p.session.segmentation().findSegmentByName("Tumour")->id);
+  QVERIFY(tumour.test(250, 250, 7));
+  QVERIFY(!tumour.test(160, 250, 7) && !tumour.test(340, 250, 7));
 }
 
 QTEST_MAIN(WorkstationTest)

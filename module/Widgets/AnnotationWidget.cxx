@@ -191,12 +191,45 @@ void AnnotationWidget::buildTools(QWidget* panel) {
   form->addRow(tr("Intensity"), rangeRow);
 
   area_ = new QComboBox(panel);
-  area_->addItems({tr("Everywhere"), tr("Outside all segments")});
+  area_->setObjectName(QStringLiteral("editableArea"));
+  auto refreshAreas = [this] {
+    const QString keep = area_->currentText();
+    area_->blockSignals(true);
+    area_->clear();
+    area_->addItems({tr("Everywhere"), tr("Outside all segments")});
+    if (session_->hasStudy()) {
+      const Segmentation& seg = session_->segmentation();
+      for (std::size_t p = 0; p < seg.segmentCount(); ++p) {
+        area_->addItem(tr("Inside %1").arg(QString::fromStdString(seg.segmentAt(p).name)),
+                       QString::fromStdString(seg.segmentAt(p).name));
+      }
+    }
+    const int again = area_->findText(keep);
+    area_->setCurrentIndex(again >= 0 ? again : 0);
+    area_->blockSignals(false);
+  };
+  connect(session_, &AnnotationSession::segmentationChanged, this, refreshAreas);
   connect(area_, &QComboBox::currentIndexChanged, this, [this](int index) {
-    tools_.constraints.editableArea.kind =
-        index == 1 ? EditableArea::Kind::OutsideAllSegments : EditableArea::Kind::Everywhere;
+    EditableArea& area = tools_.constraints.editableArea;
+    area.kind = index == 1   ? EditableArea::Kind::OutsideAllSegments
+                : index >= 2 ? EditableArea::Kind::InsideSegment
+                             : EditableArea::Kind::Everywhere;
+    area.segment = index >= 2 ? area_->itemData(index).toString().toStdString() : std::string();
   });
   form->addRow(tr("Editable area"), area_);
+  refreshAreas();
+
+  auto* scissors = new QComboBox(panel);
+  scissors->setObjectName(QStringLiteral("scissorsAction"));
+  scissors->addItems(
+      {tr("Erase inside"), tr("Erase outside"), tr("Fill inside"), tr("Fill outside")});
+  connect(scissors, &QComboBox::currentIndexChanged, this, [this](int index) {
+    static constexpr std::array<ScissorsAction, 4> kActions{
+        ScissorsAction::EraseInside, ScissorsAction::EraseOutside, ScissorsAction::FillInside,
+        ScissorsAction::FillOutside};
+    tools_.scissors = kActions[std::size_t(std::max(0, index))];
+  });
+  form->addRow(tr("Scissors"), scissors);
 
   presets_ = new QComboBox(panel);
   presets_->setObjectName(QStringLiteral("windowPresets"));
