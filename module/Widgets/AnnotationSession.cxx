@@ -43,39 +43,49 @@ void AnnotationSession::cancel() {
   if (running_) running_->cancel();
 }
 
-void AnnotationSession::open(const QString& path, const QString& seriesId) {
+template <typename Work, typename Deliver>
+void AnnotationSession::runInBackground(Work work, Deliver deliver, const QString& cancelled) {
   const auto progress = newProgress();
   setBusy(true);
-  const std::string file = path.toStdString();
-  VolumeReader::Options options;
-  options.seriesId = seriesId.toStdString();
   QPointer<AnnotationSession> self(this);
-  watcher_.setFuture(QtConcurrent::run([self, progress, file, path, options] {
-    try {
-      auto volume = std::make_shared<Volume>(VolumeReader::read(file, options, progress.get()));
+  watcher_.setFuture(QtConcurrent::run([self, progress, work, deliver, cancelled] {
+    // Results and errors are handed to the GUI thread; the session may be gone by then.
+    auto onGuiThread = [self](auto fn) {
       QMetaObject::invokeMethod(
           self.data(),
-          [self, volume, path] {
+          [self, fn] {
             if (!self) return;
-            self->studyPath_ = path;
-            self->setStudy(std::move(*volume));
             self->setBusy(false);
+            fn(*self);
           },
           Qt::QueuedConnection);
+    };
+    try {
+      auto result = std::make_shared<decltype(work(*progress))>(work(*progress));
+      onGuiThread(
+          [deliver, result](AnnotationSession& session) { deliver(session, std::move(*result)); });
     } catch (const std::exception& e) {
       const QString message = dynamic_cast<const OperationCancelled*>(&e)
-                                  ? QStringLiteral("Loading cancelled; nothing was opened.")
+                                  ? cancelled
                                   : QString::fromStdString(e.what());
-      QMetaObject::invokeMethod(
-          self.data(),
-          [self, message] {
-            if (!self) return;
-            self->setBusy(false);
-            emit self->failed(message);
-          },
-          Qt::QueuedConnection);
+      onGuiThread([message](AnnotationSession& session) { emit session.failed(message); });
     }
   }));
+}
+
+void AnnotationSession::open(const QString& path, const QString& seriesId) {
+  VolumeReader::Options options;
+  options.seriesId = seriesId.toStdString();
+  const std::string file = path.toStdString();
+  runInBackground(
+      [file, options](const Progress& progress) {
+        return VolumeReader::read(file, options, &progress);
+      },
+      [path](AnnotationSession& session, Volume volume) {
+        session.studyPath_ = path;
+        session.setStudy(std::move(volume));
+      },
+      QStringLiteral("Loading cancelled; nothing was opened."));
 }
 
 void AnnotationSession::setStudy(Volume volume, std::optional<LabelmapBundle> labels) {
@@ -167,40 +177,17 @@ QString AnnotationSession::redoName() const {
 
 void AnnotationSession::computePreview(const EditOperation& operation) {
   if (!hasStudy()) return;
-  const auto progress = newProgress();
   discardPreview();
-  setBusy(true);
   previewOperation_ = operation;
-  QPointer<AnnotationSession> self(this);
   // The editor is only read while the preview is computed; edits wait (busy).
   const SegmentEditorLogic* editor = editor_.get();
-  watcher_.setFuture(QtConcurrent::run([self, progress, operation, editor] {
-    try {
-      auto result =
-          std::make_shared<SegmentationPreview>(editor->preview(operation, progress.get()));
-      QMetaObject::invokeMethod(
-          self.data(),
-          [self, result] {
-            if (!self) return;
-            self->preview_ = std::move(*result);
-            self->setBusy(false);
-            emit self->previewChanged();
-          },
-          Qt::QueuedConnection);
-    } catch (const std::exception& e) {
-      const QString message = dynamic_cast<const OperationCancelled*>(&e)
-                                  ? QStringLiteral("Cancelled; nothing was changed.")
-                                  : QString::fromStdString(e.what());
-      QMetaObject::invokeMethod(
-          self.data(),
-          [self, message] {
-            if (!self) return;
-            self->setBusy(false);
-            emit self->failed(message);
-          },
-          Qt::QueuedConnection);
-    }
-  }));
+  runInBackground([editor, operation](
+                      const Progress& progress) { return editor->preview(operation, &progress); },
+                  [](AnnotationSession& session, SegmentationPreview preview) {
+                    session.preview_ = std::move(preview);
+                    emit session.previewChanged();
+                  },
+                  QStringLiteral("Cancelled; nothing was changed."));
 }
 
 bool AnnotationSession::acceptPreview() {

@@ -70,6 +70,10 @@ class AnnotationSession : public QObject {
 
  private:
   void setBusy(bool busy);
+  /// Runs work(progress) on the thread pool; deliver(session, result) or failed() follow on the
+  /// GUI thread. Starting new work cancels the running one.
+  template <typename Work, typename Deliver>
+  void runInBackground(Work work, Deliver deliver, const QString& cancelled);
   std::shared_ptr<Progress> newProgress();
 
   std::unique_ptr<Volume> volume_;

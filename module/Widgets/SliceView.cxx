@@ -344,22 +344,9 @@ void SliceView::finishStroke() {
   using Mode = ToolState::Mode;
   switch (tools_->mode) {
     case Mode::Brush:
-    case Mode::Eraser: {
-      EditOperation op;
-      op.tool = tools_->mode == Mode::Brush ? EditTool::Brush : EditTool::Eraser;
-      op.segment = tools_->segment;
-      op.plane = display_.family;
-      op.slice = slice_;
-      op.radiusMm = tools_->radiusMm;
-      op.shape = tools_->shape;
-      op.constraints = tools_->constraints;
-      const QTransform toWidget = imageToWidget();
-      for (const QPointF& p : stroke_) op.points.push_back(worldAt(toWidget.map(p)));
-      stroke_.clear();
-      session_->apply(op);
-      update();
+    case Mode::Eraser:
+      applyStroke(tools_->mode == Mode::Brush ? EditTool::Brush : EditTool::Eraser);
       return;
-    }
     case Mode::Freehand:
       applyContour(EditTool::Freehand);
       return;
@@ -377,11 +364,18 @@ void SliceView::applyContour(EditTool tool) {
     update();
     return;
   }
+  applyStroke(tool);
+}
+
+void SliceView::applyStroke(EditTool tool) {
+  // The stroke in world millimetres on this slice, with the tool bar's settings.
   EditOperation op;
   op.tool = tool;
   op.segment = tools_->segment;
   op.plane = display_.family;
   op.slice = slice_;
+  op.radiusMm = tools_->radiusMm;
+  op.shape = tools_->shape;
   op.scissors = tools_->scissors;
   op.constraints = tools_->constraints;
   const QTransform toWidget = imageToWidget();

@@ -73,6 +73,7 @@ class SliceView : public QWidget {
   QPointF toImage(const QPointF& widgetPosition) const;
   void finishStroke();
   void applyContour(EditTool tool);
+  void applyStroke(EditTool tool);
   void updateCursorInfo(const QPointF& position);
   double pixelsPerMm() const;
 
