@@ -137,7 +137,11 @@ bool AnnotationSession::saveLabels(const QString& path) {
 }
 
 bool AnnotationSession::apply(const EditOperation& operation) {
-  if (!hasStudy() || busy_) return false;
+  if (!hasStudy()) return false;
+  if (busy_) {
+    emit failed(tr("still working on the last request; wait for it or cancel it"));
+    return false;
+  }
   try {
     const EditResult result = editor_->apply(operation);
     if (result.changed) {
