@@ -1,5 +1,10 @@
 #include "AnnotationModulePlugin.h"
 
+#include <array>
+#include <map>
+#include <memory>
+#include <tuple>
+
 #include "AnnotationSession.h"
 #include "AnnotationWidget.h"
 #ifdef ANNOTRACE_HAVE_VIEW3D
@@ -31,9 +36,40 @@ QWidget* AnnotationModulePlugin::createWidget(QWidget* parent) {
     if (SurfaceView3D::available()) {
       auto* view3d = new SurfaceView3D(widget_);
       widget_->setFourthPane(view3d);
-      QObject::connect(session_, &AnnotationSession::segmentationChanged, view3d, [this, view3d] {
-        if (session_->hasStudy()) view3d->setSegmentation(session_->segmentation());
-      });
+      // A new study shows everything and frames it; an edit rebuilds only the segments it
+      // changed (voxel count, visibility or colour), so the camera stays where the user put it.
+      auto shown = std::make_shared<
+          std::map<SegmentId, std::tuple<std::size_t, bool, std::array<std::uint8_t, 3>>>>();
+      auto snapshot = [this] {
+        std::map<SegmentId, std::tuple<std::size_t, bool, std::array<std::uint8_t, 3>>> state;
+        const Segmentation& seg = session_->segmentation();
+        for (std::size_t p = 0; p < seg.segmentCount(); ++p) {
+          const Segment& s = seg.segmentAt(p);
+          state[s.id] = {seg.maskAt(p).count(), s.visible, s.color};
+        }
+        return state;
+      };
+      QObject::connect(session_, &AnnotationSession::studyChanged, view3d,
+                       [this, view3d, shown, snapshot] {
+                         if (!session_->hasStudy()) return;
+                         view3d->setSegmentation(session_->segmentation());
+                         *shown = snapshot();
+                       });
+      QObject::connect(session_, &AnnotationSession::segmentationChanged, view3d,
+                       [this, view3d, shown, snapshot] {
+                         if (!session_->hasStudy()) return;
+                         auto now = snapshot();
+                         for (const auto& [id, state] : now) {
+                           const auto before = shown->find(id);
+                           if (before == shown->end() || before->second != state) {
+                             view3d->updateSegment(session_->segmentation(), id);
+                           }
+                         }
+                         for (const auto& [id, state] : *shown) {
+                           if (!now.count(id)) view3d->removeSegment(id);
+                         }
+                         *shown = std::move(now);
+                       });
     }
 #endif
   }
