@@ -194,6 +194,9 @@ void WorkstationTest::windowPresetChangesPixelsAsComputed() {
   expectGrey("Lung", 1500, -600);
   expectGrey("Bone", 2500, 480);
   QVERIFY(view->image().at(200, 200) != softTissue);
+  QTest::keyClick(&p.widget, Qt::Key_2);  // the second CT preset by its key
+  QCOMPARE(view->window().name, std::string("Lung"));
+  expectGrey("Lung", 1500, -600);
 }
 
 void WorkstationTest::crosshairLinksTheViews() {

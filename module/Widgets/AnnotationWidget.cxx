@@ -236,6 +236,20 @@ void AnnotationWidget::buildTools(QWidget* panel) {
   connect(presets_, &QComboBox::textActivated, this,
           [this](const QString& name) { applyWindowPreset(name); });
   form->addRow(tr("Window"), presets_);
+  // 1-5: the CT presets in their order, 0: automatic.
+  for (int key = 0; key <= 5; ++key) {
+    auto* action = new QAction(this);
+    action->setShortcut(QKeySequence(QString::number(key)));
+    connect(action, &QAction::triggered, this, [this, key] {
+      const auto presets = ctWindowPresets();
+      if (key == 0) {
+        applyWindowPreset(QStringLiteral("Automatic"));
+      } else if (std::size_t(key) <= presets.size()) {
+        applyWindowPreset(QString::fromStdString(presets[std::size_t(key - 1)].name));
+      }
+    });
+    addAction(action);
+  }
 
   opacity_ = new QSlider(Qt::Horizontal, panel);
   opacity_->setRange(0, 100);
