@@ -5,6 +5,7 @@
 // clicked voxel; loading in the background reports bad input and can be cancelled.
 #include <QApplication>
 #include <QComboBox>
+#include <QDir>
 #include <QSignalSpy>
 #include <QTest>
 #include <QTreeWidget>
@@ -155,6 +156,7 @@ void WorkstationTest::brushUndoRedoWithKeys() {
   // A 12 mm wide stroke about 85 mm long on 0.977 mm pixels: roughly 12 x 85 / 0.95 voxels.
   QVERIFY2(painted > 800 && painted < 1600, qPrintable(QString::number(painted)));
   const SparseMask afterBrush = p.liver();
+  QVERIFY(p.session.hasUnsavedChanges());
   QVERIFY(p.widget.statusText().contains(QStringLiteral("Brush")));
   QTest::keyClick(&p.widget, Qt::Key_Z, Qt::ControlModifier);
   QCOMPARE(p.liver().count(), std::size_t(0));
@@ -162,6 +164,13 @@ void WorkstationTest::brushUndoRedoWithKeys() {
   QTest::keyClick(&p.widget, Qt::Key_Z, Qt::ControlModifier | Qt::ShiftModifier);
   QVERIFY(p.liver() == afterBrush);
   QVERIFY(p.widget.statusText().startsWith(QStringLiteral("Redo: Brush")));
+  // Saving clears the unsaved state; the saved file reopens with the same voxels.
+  const QString saved = QDir::temp().filePath(QStringLiteral("annotrace-workstation-test.nii.gz"));
+  QVERIFY(p.session.saveLabels(saved));
+  QVERIFY(!p.session.hasUnsavedChanges());
+  QVERIFY(p.session.openLabels(saved));
+  QVERIFY(p.liver() == afterBrush);
+  QVERIFY(!p.session.hasUnsavedChanges());
 }
 
 void WorkstationTest::windowPresetChangesPixelsAsComputed() {

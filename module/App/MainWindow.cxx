@@ -154,6 +154,25 @@ void MainWindow::rebuildRecentMenu() {
 }
 
 void MainWindow::closeEvent(QCloseEvent* event) {
+  for (WorkstationModule* m : modules_) {
+    if (!m->hasUnsavedChanges()) continue;
+    const auto answer = QMessageBox::question(
+        this, tr("Unsaved labels"),
+        tr("The %1 module has edits that are not saved. Save them?").arg(m->name()),
+        QMessageBox::Save | QMessageBox::Discard | QMessageBox::Cancel, QMessageBox::Save);
+    if (answer == QMessageBox::Cancel) {
+      event->ignore();
+      return;
+    }
+    if (answer == QMessageBox::Save) {
+      const QString path = QFileDialog::getSaveFileName(this, tr("Save the label map"), QString(),
+                                                        tr("Label maps (*.nii.gz *.nrrd)"));
+      if (path.isEmpty() || !m->saveLabels(path)) {
+        event->ignore();
+        return;
+      }
+    }
+  }
   QSettings settings;
   settings.setValue(QStringLiteral("window/geometry"), saveGeometry());
   settings.setValue(QStringLiteral("window/state"), saveState());

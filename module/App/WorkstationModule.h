@@ -27,6 +27,8 @@ class WorkstationModule {
   /// Opens or saves a label map of the open study.
   virtual bool openLabels(const QString& path) = 0;
   virtual bool saveLabels(const QString& path) = 0;
+  /// Whether there are edits since the last open or save (the host asks before closing).
+  virtual bool hasUnsavedChanges() const { return false; }
 };
 
 }  // namespace annotrace

@@ -107,8 +107,13 @@ void AnnotationSession::setStudy(Volume volume, std::optional<LabelmapBundle> la
     TerminologyCatalog::applyTo(*entry, segment);
     return true;
   });
+  savedDigest_ = editor_->segmentation().contentDigest();
   emit studyChanged();
   emit segmentationChanged();
+}
+
+bool AnnotationSession::hasUnsavedChanges() const {
+  return hasStudy() && editor_->segmentation().contentDigest() != savedDigest_;
 }
 
 bool AnnotationSession::openLabels(const QString& path) {
@@ -129,6 +134,7 @@ bool AnnotationSession::saveLabels(const QString& path) {
   try {
     LabelmapFileIO::write(editor_->segmentation(), path.toStdString(), &editor_->history(),
                           editor_->operationLog());
+    savedDigest_ = editor_->segmentation().contentDigest();
     return true;
   } catch (const std::exception& e) {
     emit failed(QString::fromStdString(e.what()));

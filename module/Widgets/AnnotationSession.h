@@ -37,6 +37,8 @@ class AnnotationSession : public QObject {
   bool saveLabels(const QString& path);
 
   bool hasStudy() const { return editor_ != nullptr; }
+  /// True when the segmentation differs from what was last opened or saved.
+  bool hasUnsavedChanges() const;
   const Volume& volume() const { return *volume_; }
   const Segmentation& segmentation() const { return editor_->segmentation(); }
   const SegmentEditorLogic& editor() const { return *editor_; }
@@ -81,6 +83,7 @@ class AnnotationSession : public QObject {
   std::optional<SegmentationPreview> preview_;
   EditOperation previewOperation_;
   QString studyPath_;
+  std::uint64_t savedDigest_ = 0;  ///< Segmentation::contentDigest() when last opened or saved
   std::shared_ptr<Progress> running_;
   bool busy_ = false;
   QFutureWatcher<void> watcher_;

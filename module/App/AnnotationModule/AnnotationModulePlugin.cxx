@@ -97,4 +97,8 @@ bool AnnotationModulePlugin::saveLabels(const QString& path) {
   return session_->saveLabels(path);
 }
 
+bool AnnotationModulePlugin::hasUnsavedChanges() const {
+  return session_->hasUnsavedChanges();
+}
+
 }  // namespace annotrace
