@@ -1,14 +1,16 @@
 #!/usr/bin/env bash
 # The workstation host finds the annotation plugin, opens a real CT with its label map and saves
 # a screenshot; Pillow checks that the picture holds the segments' colours in the axial pane.
-# Usage (under xvfb-run): host_screenshot.sh WORKSTATION DATA_DIR ARTEFACT_DIR PYTHON
+# Usage (under xvfb-run, or on Qt's offscreen platform where the window opens without the 3D
+# view): host_screenshot.sh WORKSTATION DATA_DIR ARTEFACT_DIR PYTHON [PNG_NAME]
 set -u
 workstation=$1
 data=$2
 artefacts=$3
 python=$4
+name=${5:-workstation-host.png}
 mkdir -p "$artefacts"
-out=$artefacts/workstation-host.png
+out=$artefacts/$name
 rm -f "$out"
 export XDG_CONFIG_HOME=$(mktemp -d)  # no settings from earlier runs
 timeout 120 "$workstation" "$data/nifti_totalseg/example_ct_sm.nii.gz" \
