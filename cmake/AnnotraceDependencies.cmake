@@ -3,6 +3,7 @@ find_package(Threads REQUIRED)
 find_package(nlohmann_json 3 REQUIRED)
 find_package(GDCM REQUIRED)
 find_package(DCMTK REQUIRED CONFIG)
+find_package(OpenSSL 3 REQUIRED)  # label records: AES-256-GCM, Ed25519, SHA-256
 # Only the IO modules and the level sets propagation uses: keeps ITK template instantiation (and
 # compile time) small.
 if(ANNOTRACE_BUILD_FUZZERS)

@@ -6,8 +6,8 @@ set -euo pipefail
 packages=(
   build-essential cmake ninja-build ccache pkg-config
   libinsighttoolkit5-dev libfftw3-dev libdcmtk-dev dcmtk libgdcm-dev
-  nlohmann-json3-dev libgtest-dev libgmock-dev libbenchmark-dev zlib1g-dev
-  dcm2niix dicom3tools python3-pydicom python3-nibabel python3-numpy python3-pil
+  nlohmann-json3-dev libgtest-dev libgmock-dev libbenchmark-dev zlib1g-dev libssl-dev
+  dcm2niix dicom3tools python3-pydicom python3-nibabel python3-numpy python3-pil python3-cryptography
   # The workstation (module/Widgets, module/App): Qt6, VTK (rendering only; its Qt module is
   # Qt5's and is never linked), and Xvfb with Mesa's llvmpipe for the tests that render.
   qt6-base-dev qt6-base-dev-tools libqt6opengl6-dev libqt6openglwidgets6 libgl-dev
