@@ -21,7 +21,9 @@
 namespace annotrace::records {
 
 // Codes by name in test failures.
-void PrintTo(RecordErrorCode code, std::ostream* out) { *out << toString(code); }
+void PrintTo(RecordErrorCode code, std::ostream* out) {
+  *out << toString(code);
+}
 
 namespace {
 
