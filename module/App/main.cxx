@@ -5,6 +5,7 @@
 #include <QApplication>
 #include <QCommandLineParser>
 #include <QDir>
+#include <QFileInfo>
 #include <QScreen>
 #include <QTimer>
 
@@ -59,7 +60,9 @@ int main(int argc, char** argv) {
     QObject* logic = module->logic();
     const QString labelPath = parser.value(labels);
     const QString shot = parser.value(screenshot);
-    QObject::connect(logic, SIGNAL(failed(QString)), &app, SLOT(quit()));
+    // Screenshot mode ends when loading fails (the module shows why in its panel); a user's
+    // session never ends on a failed edit.
+    if (!shot.isEmpty()) QObject::connect(logic, SIGNAL(failed(QString)), &app, SLOT(quit()));
     // Once the study is in: the labels, then the screenshot.
     auto* onLoaded = new QObject(&app);
     QObject::connect(logic, SIGNAL(studyChanged()), onLoaded, SLOT(deleteLater()));
@@ -75,8 +78,12 @@ int main(int argc, char** argv) {
         QCoreApplication::exit(saved ? 0 : 1);
       });
     });
-    QObject::connect(logic, SIGNAL(failed(QString)), &app, SLOT(quit()));
     window.openStudy(QDir::current().absoluteFilePath(args.first()));
   }
-  return app.exec();
+  const int code = app.exec();
+  if (parser.isSet(screenshot) && !QFileInfo::exists(parser.value(screenshot))) {
+    std::fprintf(stderr, "annotrace-workstation: the study did not load; no screenshot written\n");
+    return 1;
+  }
+  return code;
 }

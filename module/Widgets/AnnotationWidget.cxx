@@ -2,6 +2,7 @@
 
 #include <QAction>
 #include <QActionGroup>
+#include <QApplication>
 #include <QCheckBox>
 #include <QComboBox>
 #include <QDoubleSpinBox>
@@ -70,6 +71,13 @@ AnnotationWidget::AnnotationWidget(AnnotationSession* session, QWidget* parent)
             [this](const QString& text) { cursor_->setText(text); });
   }
   setSingleLayout(false);
+  // Interpolate and propagate work on the view the user last worked in (the button takes the
+  // focus when clicked, so the last focused view is remembered).
+  connect(qApp, &QApplication::focusChanged, this, [this](QWidget*, QWidget* now) {
+    for (SliceView* v : views_) {
+      if (now == v) lastFamily_ = v->family();
+    }
+  });
 
   auto* panel = new QWidget(this);
   buildTools(panel);
