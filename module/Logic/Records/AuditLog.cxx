@@ -1,0 +1,652 @@
+#include "Records/AuditLog.h"
+
+#include <fcntl.h>
+#include <sys/file.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <array>
+#include <cerrno>
+#include <cstdio>
+#include <cstring>
+#include <ctime>
+#include <utility>
+
+#include <nlohmann/json.hpp>
+
+namespace annotrace::records {
+
+namespace fs = std::filesystem;
+using nlohmann::json;
+
+namespace {
+
+constexpr std::array<std::string_view, 3> kRoles = {"annotator", "reviewer", "admin"};
+constexpr std::array<std::string_view, 10> kFields = {
+    "action", "actor", "hash", "prev", "reason", "role", "seq", "sig", "targets", "utc"};
+constexpr std::size_t kScanBlock = 64 * 1024;
+
+[[noreturn]] void refuse(AuditErrorCode code, const fs::path& path, const std::string& problem) {
+  throw AuditError(code, path.string() + ": " + problem);
+}
+
+std::string systemError(const std::string& what) {
+  return what + ": " + std::strerror(errno);
+}
+
+// Owns a file descriptor; closing also releases a flock held through it.
+class UniqueFd {
+ public:
+  UniqueFd() = default;
+  explicit UniqueFd(int fd) : fd_(fd) {}
+  UniqueFd(UniqueFd&& other) noexcept : fd_(std::exchange(other.fd_, -1)) {}
+  UniqueFd& operator=(UniqueFd&& other) noexcept {
+    if (this != &other) {
+      reset();
+      fd_ = std::exchange(other.fd_, -1);
+    }
+    return *this;
+  }
+  UniqueFd(const UniqueFd&) = delete;
+  UniqueFd& operator=(const UniqueFd&) = delete;
+  ~UniqueFd() { reset(); }
+
+  int get() const { return fd_; }
+  explicit operator bool() const { return fd_ >= 0; }
+  void reset() {
+    if (fd_ >= 0) ::close(fd_);
+    fd_ = -1;
+  }
+
+ private:
+  int fd_ = -1;
+};
+
+// Sorted keys (nlohmann's object is a std::map), no whitespace, UTF-8 as is; throws
+// json::type_error on text that is not UTF-8.
+std::string canonical(const json& value) {
+  return value.dump(-1, ' ', false);
+}
+
+void syncFolder(const fs::path& folder) {
+  const UniqueFd fd(::open(folder.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
+  // Some file systems refuse fsync on a folder; the file itself is synced already.
+  if (fd) (void)::fsync(fd.get());
+}
+
+// The lock is a separate file so that truncating or replacing the log never drops it, and so
+// that the vault can hold the same lock around a record commit. It is opened afresh for every
+// operation: flock belongs to the open file description, which a fork() would share.
+UniqueFd lockFolder(const fs::path& folder, bool exclusive) {
+  const fs::path path = folder / AuditLog::kLockName;
+  UniqueFd fd(::open(path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0644));
+  if (!fd && !exclusive && (errno == EROFS || errno == EACCES)) {
+    fd = UniqueFd(::open(path.c_str(), O_RDONLY | O_CLOEXEC));
+    // A read-only copy without a lock file: nobody can append to it, so reading is safe.
+    if (!fd && errno == ENOENT) return {};
+  }
+  if (!fd) refuse(AuditErrorCode::Io, path, systemError("cannot open the audit lock"));
+  while (::flock(fd.get(), exclusive ? LOCK_EX : LOCK_SH) != 0) {
+    if (errno != EINTR) refuse(AuditErrorCode::Io, path, systemError("cannot lock the audit log"));
+  }
+  return fd;
+}
+
+UniqueFd openLog(const fs::path& path, int flags) {
+  UniqueFd fd(::open(path.c_str(), flags | O_CLOEXEC));
+  if (!fd) {
+    refuse(AuditErrorCode::Io, path,
+           errno == ENOENT ? std::string("there is no audit log here (was the vault created?)")
+                           : systemError("cannot open the audit log"));
+  }
+  return fd;
+}
+
+off_t fileSize(int fd, const fs::path& path) {
+  struct stat info {};
+  if (::fstat(fd, &info) != 0) refuse(AuditErrorCode::Io, path, systemError("cannot stat"));
+  return info.st_size;
+}
+
+std::string readRange(int fd, off_t from, off_t to, const fs::path& path) {
+  std::string out(static_cast<std::size_t>(to - from), '\0');
+  std::size_t done = 0;
+  while (done < out.size()) {
+    const ssize_t n =
+        ::pread(fd, out.data() + done, out.size() - done, from + static_cast<off_t>(done));
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0) refuse(AuditErrorCode::Io, path, systemError("cannot read the audit log"));
+    if (n == 0) refuse(AuditErrorCode::Io, path, "the audit log shrank while being read");
+    done += static_cast<std::size_t>(n);
+  }
+  return out;
+}
+
+// Offset of the last '\n' in [0, end), or -1. Reads backwards so that append() costs the same
+// on a log of any length.
+off_t lastNewlineBefore(int fd, off_t end, const fs::path& path) {
+  while (end > 0) {
+    const off_t from = std::max<off_t>(0, end - static_cast<off_t>(kScanBlock));
+    const std::string block = readRange(fd, from, end, path);
+    if (const auto at = block.rfind('\n'); at != std::string::npos) {
+      return from + static_cast<off_t>(at);
+    }
+    end = from;
+  }
+  return -1;
+}
+
+void writeAll(int fd, std::string_view bytes, const fs::path& path) {
+  while (!bytes.empty()) {
+    const ssize_t n = ::write(fd, bytes.data(), bytes.size());
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0) refuse(AuditErrorCode::Io, path, systemError("cannot write"));
+    bytes.remove_prefix(static_cast<std::size_t>(n));
+  }
+}
+
+bool isLowerHex64(const std::string& text) {
+  return text.size() == 64 && std::all_of(text.begin(), text.end(), [](char c) {
+           return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f');
+         });
+}
+
+bool isUtc(const std::string& text) {
+  static constexpr std::string_view kPattern = "dddd-dd-ddTdd:dd:dd.dddZ";
+  if (text.size() != kPattern.size()) return false;
+  for (std::size_t i = 0; i < text.size(); ++i) {
+    const bool ok =
+        kPattern[i] == 'd' ? (text[i] >= '0' && text[i] <= '9') : text[i] == kPattern[i];
+    if (!ok) return false;
+  }
+  return true;
+}
+
+json hashedObject(const AuditEntry& entry) {
+  return json{{"seq", entry.seq},       {"utc", entry.utc},       {"actor", entry.actor},
+              {"role", entry.role},     {"action", entry.action}, {"targets", entry.targets},
+              {"reason", entry.reason}, {"prev", entry.prev}};
+}
+
+std::string lineLabel(std::size_t line, std::optional<std::uint64_t> seq) {
+  std::string label = "line " + std::to_string(line);
+  if (seq) label += " (seq " + std::to_string(*seq) + ")";
+  return label;
+}
+
+// Structure of one line (no chain, no crypto): JSON object, canonical, the ten fields with the
+// right types. Fills `entry` as far as it gets, so that a later problem can name its seq.
+std::optional<AuditProblem> parseLine(std::string_view text, std::size_t line, AuditEntry& entry) {
+  auto problem = [&](AuditErrorCode code, const std::string& what) {
+    const std::optional<std::uint64_t> seq =
+        entry.seq > 0 ? std::optional<std::uint64_t>(entry.seq) : std::nullopt;
+    return std::optional<AuditProblem>(
+        AuditProblem{code, line, seq, lineLabel(line, seq) + ": " + what});
+  };
+  json value;
+  try {
+    value = json::parse(text.begin(), text.end());
+  } catch (const json::exception&) {
+    return problem(AuditErrorCode::BadJson, "not valid JSON (damaged or edited by hand)");
+  }
+  if (!value.is_object()) return problem(AuditErrorCode::BadJson, "not a JSON object");
+  if (const auto seq = value.find("seq"); seq != value.end() && seq->is_number_unsigned()) {
+    entry.seq = seq->get<std::uint64_t>();
+  }
+  std::string form;
+  try {
+    form = canonical(value);
+  } catch (const json::exception&) {
+    return problem(AuditErrorCode::BadJson, "text that is not UTF-8");
+  }
+  // Only the canonical form has one hash: a re-encoded line is an edited line.
+  if (form != text) {
+    return problem(AuditErrorCode::NotCanonical,
+                   "not in canonical JSON form (re-formatted or edited by hand)");
+  }
+  for (const auto& [key, ignored] : value.items()) {
+    if (std::find(kFields.begin(), kFields.end(), key) == kFields.end()) {
+      return problem(AuditErrorCode::MalformedEntry, "unexpected field \"" + key + "\"");
+    }
+  }
+  auto text_ = [&](const char* key, std::string& out, bool nonEmpty) {
+    const auto it = value.find(key);
+    if (it == value.end() || !it->is_string()) return false;
+    out = it->get<std::string>();
+    return !nonEmpty || !out.empty();
+  };
+  const auto seq = value.find("seq");
+  if (seq == value.end() || !seq->is_number_unsigned() || entry.seq == 0) {
+    return problem(AuditErrorCode::MalformedEntry, "\"seq\" is missing or not a positive integer");
+  }
+  if (!text_("utc", entry.utc, true) || !isUtc(entry.utc)) {
+    return problem(AuditErrorCode::MalformedEntry,
+                   "\"utc\" is missing or not YYYY-MM-DDTHH:MM:SS.mmmZ");
+  }
+  if (!text_("actor", entry.actor, true)) {
+    return problem(AuditErrorCode::MalformedEntry, "\"actor\" is missing or empty");
+  }
+  if (!text_("role", entry.role, true) ||
+      std::find(kRoles.begin(), kRoles.end(), entry.role) == kRoles.end()) {
+    return problem(AuditErrorCode::MalformedEntry,
+                   "\"role\" is not one of annotator, reviewer, admin");
+  }
+  if (!text_("action", entry.action, true)) {
+    return problem(AuditErrorCode::MalformedEntry, "\"action\" is missing or empty");
+  }
+  if (!text_("reason", entry.reason, false)) {
+    return problem(AuditErrorCode::MalformedEntry, "\"reason\" is missing");
+  }
+  const auto targets = value.find("targets");
+  if (targets == value.end() || !targets->is_array() ||
+      !std::all_of(targets->begin(), targets->end(), [](const json& t) { return t.is_string(); })) {
+    return problem(AuditErrorCode::MalformedEntry, "\"targets\" is not a list of ids");
+  }
+  entry.targets = targets->get<std::vector<std::string>>();
+  if (!text_("prev", entry.prev, true) || !isLowerHex64(entry.prev) ||
+      !text_("hash", entry.hash, true) || !isLowerHex64(entry.hash)) {
+    return problem(AuditErrorCode::MalformedEntry,
+                   "\"prev\" or \"hash\" is not 64 lowercase hex digits");
+  }
+  if (!text_("sig", entry.sig, true)) {
+    return problem(AuditErrorCode::MalformedEntry, "\"sig\" is missing");
+  }
+  if (const auto sig = crypto::base64Decode(entry.sig); !sig || sig->size() != 64) {
+    return problem(AuditErrorCode::MalformedEntry, "\"sig\" is not base64 of 64 bytes");
+  }
+  return std::nullopt;
+}
+
+// The end of the log as append() needs it: the last complete entry, and where a torn last line
+// starts. A line is torn when it has no trailing newline, or when it is the last line and is not
+// JSON (a crash can leave a short line or zeros). Anything else is for verify() to judge.
+struct Tail {
+  AuditHead head;
+  off_t completeEnd = 0;  ///< end of the last complete line, after its '\n'
+  off_t size = 0;
+  bool torn() const { return completeEnd != size; }
+};
+
+Tail readTail(int fd, const fs::path& path) {
+  Tail tail;
+  tail.size = fileSize(fd, path);
+  tail.head = {0, AuditLog::kGenesisHash};
+  off_t end = tail.size;
+  const off_t newline = lastNewlineBefore(fd, end, path);
+  end = newline + 1;  // 0 when there is no newline at all
+  tail.completeEnd = end;
+  for (int round = 0; end > 0; ++round) {
+    const off_t start = lastNewlineBefore(fd, end - 1, path) + 1;
+    const std::string text = readRange(fd, start, end - 1, path);
+    json value;
+    try {
+      value = json::parse(text);
+    } catch (const json::exception&) {
+      if (round == 0 && !tail.torn()) {  // the last line, though whole, is not JSON: torn
+        end = start;
+        tail.completeEnd = start;
+        continue;
+      }
+      refuse(AuditErrorCode::BadJson, path,
+             "the last entry is damaged (not JSON), so nothing can be chained to it; run the "
+             "audit verification");
+    }
+    const auto seq = value.is_object() ? value.find("seq") : value.end();
+    const auto hash = value.is_object() ? value.find("hash") : value.end();
+    if (seq == value.end() || !seq->is_number_unsigned() || hash == value.end() ||
+        !hash->is_string() || !isLowerHex64(hash->get<std::string>())) {
+      refuse(AuditErrorCode::MalformedEntry, path,
+             "the last entry has no valid \"seq\" or \"hash\", so nothing can be chained to it; "
+             "run the audit verification");
+    }
+    tail.head = {seq->get<std::uint64_t>(), hash->get<std::string>()};
+    break;
+  }
+  return tail;
+}
+
+std::string compactUtc(std::string utc) {
+  std::erase_if(utc, [](char c) { return c == '-' || c == ':' || c == '.'; });
+  return utc;
+}
+
+// Keeps the torn bytes in a file of their own (synced) before cutting them off the log, so a
+// crash in between leaves them in both places, never in neither.
+TornLine moveTornTail(int logFd, const Tail& tail, const fs::path& folder,
+                      std::chrono::system_clock::time_point now) {
+  const fs::path logPath = folder / AuditLog::kLogName;
+  const std::string bytes = readRange(logFd, tail.completeEnd, tail.size, logPath);
+  const std::string stem =
+      std::string(AuditLog::kTornPrefix) + compactUtc(AuditLog::formatUtc(now));
+  fs::path target;
+  UniqueFd out;
+  for (int attempt = 0; !out; ++attempt) {
+    target = folder / (attempt == 0 ? stem : stem + "-" + std::to_string(attempt));
+    out = UniqueFd(::open(target.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644));
+    if (!out && (errno != EEXIST || attempt > 1000)) {
+      refuse(AuditErrorCode::Io, target,
+             systemError("cannot keep the torn last line of the audit log aside"));
+    }
+  }
+  writeAll(out.get(), bytes, target);
+  if (::fsync(out.get()) != 0) refuse(AuditErrorCode::Io, target, systemError("cannot sync"));
+  syncFolder(folder);
+  if (::ftruncate(logFd, tail.completeEnd) != 0 || ::fsync(logFd) != 0) {
+    refuse(AuditErrorCode::Io, logPath,
+           systemError("cannot cut the torn last line off the audit log (it is saved in " +
+                       target.filename().string() + ")"));
+  }
+  return TornLine{target, bytes.size(), tail.head};
+}
+
+std::vector<std::string_view> splitLines(std::string_view text, bool& tornTail) {
+  std::vector<std::string_view> lines;
+  while (!text.empty()) {
+    const auto newline = text.find('\n');
+    if (newline == std::string_view::npos) break;
+    lines.push_back(text.substr(0, newline));
+    text.remove_prefix(newline + 1);
+  }
+  tornTail = !text.empty();
+  if (tornTail) lines.push_back(text);
+  return lines;
+}
+
+}  // namespace
+
+std::string_view toString(AuditErrorCode code) {
+  switch (code) {
+    case AuditErrorCode::Io:
+      return "Io";
+    case AuditErrorCode::AlreadyExists:
+      return "AlreadyExists";
+    case AuditErrorCode::InvalidEvent:
+      return "InvalidEvent";
+    case AuditErrorCode::TornLine:
+      return "TornLine";
+    case AuditErrorCode::BadJson:
+      return "BadJson";
+    case AuditErrorCode::NotCanonical:
+      return "NotCanonical";
+    case AuditErrorCode::MalformedEntry:
+      return "MalformedEntry";
+    case AuditErrorCode::SeqGap:
+      return "SeqGap";
+    case AuditErrorCode::BrokenChain:
+      return "BrokenChain";
+    case AuditErrorCode::HashMismatch:
+      return "HashMismatch";
+    case AuditErrorCode::UnknownActor:
+      return "UnknownActor";
+    case AuditErrorCode::BadSignature:
+      return "BadSignature";
+    case AuditErrorCode::HeadMissing:
+      return "HeadMissing";
+    case AuditErrorCode::HeadMismatch:
+      return "HeadMismatch";
+  }
+  return "Unknown";
+}
+
+AuditLog::AuditLog(fs::path folder, AuditClock clock)
+    : folder_(std::move(folder)), clock_(std::move(clock)) {
+  if (!clock_) clock_ = [] { return std::chrono::system_clock::now(); };
+}
+
+std::string AuditLog::formatUtc(std::chrono::system_clock::time_point time) {
+  const auto seconds = std::chrono::floor<std::chrono::seconds>(time);
+  const auto millis = std::chrono::duration_cast<std::chrono::milliseconds>(time - seconds).count();
+  const std::time_t t = std::chrono::system_clock::to_time_t(seconds);
+  std::tm parts{};
+  ::gmtime_r(&t, &parts);
+  std::array<char, 64> text{};  // room for any int year: no truncation
+  std::snprintf(text.data(), text.size(), "%04d-%02d-%02dT%02d:%02d:%02d.%03dZ",
+                parts.tm_year + 1900, parts.tm_mon + 1, parts.tm_mday, parts.tm_hour, parts.tm_min,
+                parts.tm_sec, static_cast<int>(millis));
+  return text.data();
+}
+
+std::string AuditLog::hashInput(const AuditEntry& entry) {
+  return canonical(hashedObject(entry));
+}
+
+std::string AuditLog::line(const AuditEntry& entry) {
+  json value = hashedObject(entry);
+  value["hash"] = entry.hash;
+  value["sig"] = entry.sig;
+  return canonical(value) + "\n";
+}
+
+AuditLog AuditLog::create(const fs::path& folder, AuditClock clock) {
+  const fs::path path = folder / kLogName;
+  {
+    const UniqueFd lock = lockFolder(folder, true);
+    const UniqueFd fd(::open(path.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644));
+    if (!fd) {
+      refuse(errno == EEXIST ? AuditErrorCode::AlreadyExists : AuditErrorCode::Io, path,
+             errno == EEXIST ? std::string("an audit log already exists; it was left as it is")
+                             : systemError("cannot create the audit log"));
+    }
+    if (::fsync(fd.get()) != 0) refuse(AuditErrorCode::Io, path, systemError("cannot sync"));
+  }
+  syncFolder(folder);
+  return AuditLog(folder, std::move(clock));
+}
+
+AuditLog AuditLog::open(const fs::path& folder, AuditClock clock) {
+  AuditLog log(folder, std::move(clock));
+  const UniqueFd lock = lockFolder(folder, true);
+  const UniqueFd fd = openLog(log.logPath(), O_RDWR);
+  const Tail tail = readTail(fd.get(), log.logPath());
+  if (tail.torn()) log.recovered_.push_back(moveTornTail(fd.get(), tail, folder, log.clock_()));
+  return log;
+}
+
+AuditEvent AuditLog::tornLineEvent(const TornLine& torn, std::string actor, std::string role) {
+  return AuditEvent{std::move(actor),
+                    std::move(role),
+                    std::string(kTornAction),
+                    {torn.savedTo.filename().string()},
+                    "an incomplete last line of " + std::to_string(torn.bytes) +
+                        " bytes after entry " + std::to_string(torn.after.seq) +
+                        " (an append cut short by a crash) was moved out of the log into " +
+                        torn.savedTo.filename().string()};
+}
+
+AuditEntry AuditLog::append(const AuditEvent& event, const crypto::Ed25519Seed& signingSeed) {
+  const fs::path path = logPath();
+  auto invalid = [&](const std::string& what) {
+    refuse(AuditErrorCode::InvalidEvent, path, "cannot record the event: " + what);
+  };
+  if (event.actor.empty()) invalid("no actor");
+  if (std::find(kRoles.begin(), kRoles.end(), event.role) == kRoles.end()) {
+    invalid("role \"" + event.role + "\" is not one of annotator, reviewer, admin");
+  }
+  if (event.action.empty()) invalid("no action");
+
+  AuditEntry entry;
+  entry.actor = event.actor;
+  entry.role = event.role;
+  entry.action = event.action;
+  entry.targets = event.targets;
+  entry.reason = event.reason;
+
+  const UniqueFd lock = lockFolder(folder_, true);
+  const UniqueFd fd = openLog(path, O_RDWR | O_APPEND);
+  // Under the lock the file is the truth: another process may have appended since we last read.
+  Tail tail = readTail(fd.get(), path);
+  if (tail.torn()) {
+    recovered_.push_back(moveTornTail(fd.get(), tail, folder_, clock_()));
+    tail.size = tail.completeEnd;
+  }
+
+  entry.seq = tail.head.seq + 1;
+  entry.prev = tail.head.hash;
+  entry.utc = formatUtc(clock_());
+  std::string text;
+  try {
+    const crypto::Digest digest = crypto::sha256(crypto::asBytes(hashInput(entry)));
+    entry.hash = crypto::toHex(digest);
+    entry.sig = crypto::base64Encode(crypto::ed25519Sign(signingSeed, digest));
+    text = line(entry);
+  } catch (const nlohmann::json::exception&) {
+    invalid("a field is not valid UTF-8 text");
+  }
+
+  // One write() of the whole line: a crash leaves a prefix of it at worst (no newline), which
+  // the next open() moves aside. A short write (disk full) is cut back at once.
+  ssize_t written = -1;
+  do {
+    written = ::write(fd.get(), text.data(), text.size());
+  } while (written < 0 && errno == EINTR);
+  if (written != static_cast<ssize_t>(text.size())) {
+    const int error = written < 0 ? errno : ENOSPC;
+    const bool restored = ::ftruncate(fd.get(), tail.size) == 0;
+    errno = error;
+    refuse(AuditErrorCode::Io, path,
+           systemError(restored ? "cannot append (nothing was recorded)"
+                                : "cannot append, and the partial line could not be removed "
+                                  "(it will be moved aside on the next open)"));
+  }
+  if (::fsync(fd.get()) != 0) {
+    refuse(AuditErrorCode::Io, path,
+           systemError("the entry was written but could not be synced to disk"));
+  }
+  return entry;
+}
+
+AuditHead AuditLog::head() const {
+  const UniqueFd lock = lockFolder(folder_, false);
+  const UniqueFd fd = openLog(logPath(), O_RDONLY);
+  return readTail(fd.get(), logPath()).head;
+}
+
+namespace {
+
+std::string readLog(const fs::path& folder) {
+  const fs::path path = folder / AuditLog::kLogName;
+  const UniqueFd lock = lockFolder(folder, false);
+  const UniqueFd fd = openLog(path, O_RDONLY);
+  return readRange(fd.get(), 0, fileSize(fd.get(), path), path);
+}
+
+}  // namespace
+
+AuditVerifyResult AuditLog::verify(const PublicKeyLookup& publicKeyOf) const {
+  const std::string text = readLog(folder_);
+  bool tornTail = false;
+  const std::vector<std::string_view> lines = splitLines(text, tornTail);
+
+  AuditVerifyResult result;
+  result.head = {0, kGenesisHash};
+  auto fail = [&](AuditErrorCode code, std::size_t line, std::optional<std::uint64_t> seq,
+                  const std::string& what) {
+    result.problem = AuditProblem{code, line, seq, lineLabel(line, seq) + ": " + what};
+    return result;
+  };
+  for (std::size_t index = 0; index < lines.size(); ++index) {
+    const std::size_t lineNumber = index + 1;
+    if (tornTail && index + 1 == lines.size()) {
+      return fail(AuditErrorCode::TornLine, lineNumber, std::nullopt,
+                  "the last line is incomplete (an append cut short by a crash?); opening the "
+                  "log moves it aside");
+    }
+    AuditEntry entry;
+    if (auto problem = parseLine(lines[index], lineNumber, entry)) {
+      result.problem = std::move(problem);
+      return result;
+    }
+    if (entry.seq != result.head.seq + 1) {
+      return fail(AuditErrorCode::SeqGap, lineNumber, entry.seq,
+                  "expected seq " + std::to_string(result.head.seq + 1) +
+                      ": entries were deleted, inserted or reordered");
+    }
+    if (entry.prev != result.head.hash) {
+      return fail(AuditErrorCode::BrokenChain, lineNumber, entry.seq,
+                  "\"prev\" is not the hash of the entry before it: the chain was broken");
+    }
+    const crypto::Digest digest = crypto::sha256(crypto::asBytes(hashInput(entry)));
+    if (crypto::toHex(digest) != entry.hash) {
+      return fail(AuditErrorCode::HashMismatch, lineNumber, entry.seq,
+                  "the entry was changed after it was written (its hash does not match)");
+    }
+    const auto publicKey = publicKeyOf(entry.actor, entry.seq);
+    if (!publicKey) {
+      return fail(AuditErrorCode::UnknownActor, lineNumber, entry.seq,
+                  "no public key is known for actor \"" + entry.actor + "\"");
+    }
+    const auto signature = crypto::base64Decode(entry.sig);
+    if (!crypto::ed25519Verify(*publicKey, digest, *signature)) {
+      return fail(AuditErrorCode::BadSignature, lineNumber, entry.seq,
+                  "the signature is not by \"" + entry.actor +
+                      "\": the entry was forged or "
+                      "changed");
+    }
+    result.head = {entry.seq, entry.hash};
+    ++result.entries;
+  }
+  return result;
+}
+
+AuditVerifyResult AuditLog::verifyHead(std::uint64_t expectedSeq,
+                                       const std::string& expectedHash) const {
+  AuditVerifyResult result;
+  result.head = {0, kGenesisHash};
+  if (expectedSeq == 0) {
+    if (expectedHash != kGenesisHash) {
+      result.problem =
+          AuditProblem{AuditErrorCode::HeadMismatch, 0, 0, "the head of an empty log is 64 zeros"};
+    }
+    return result;
+  }
+  const std::string text = readLog(folder_);
+  bool tornTail = false;
+  const std::vector<std::string_view> lines = splitLines(text, tornTail);
+  const std::size_t complete = lines.size() - (tornTail ? 1 : 0);
+  for (std::size_t index = 0; index < complete; ++index) {
+    AuditEntry entry;
+    if (parseLine(lines[index], index + 1, entry) || entry.seq != expectedSeq) continue;
+    if (entry.hash != expectedHash) {
+      result.problem = AuditProblem{
+          AuditErrorCode::HeadMismatch, index + 1, entry.seq,
+          lineLabel(index + 1, entry.seq) +
+              ": the entry at the remembered head has another hash: the log was rewritten"};
+    } else {
+      result.head = {entry.seq, entry.hash};
+      result.entries = index + 1;
+    }
+    return result;
+  }
+  result.problem = AuditProblem{AuditErrorCode::HeadMissing, 0, expectedSeq,
+                                "the log has no entry " + std::to_string(expectedSeq) +
+                                    " any more: its tail was dropped or the entry removed"};
+  return result;
+}
+
+std::vector<AuditEntry> AuditLog::filter(const AuditFilter& criteria) const {
+  const std::string text = readLog(folder_);
+  bool tornTail = false;
+  const std::vector<std::string_view> lines = splitLines(text, tornTail);
+  const std::size_t complete = lines.size() - (tornTail ? 1 : 0);  // a torn line is no entry
+  std::vector<AuditEntry> out;
+  for (std::size_t index = 0; index < complete; ++index) {
+    AuditEntry entry;
+    if (auto problem = parseLine(lines[index], index + 1, entry)) {
+      throw AuditError(problem->code, logPath().string() + ": " + problem->message);
+    }
+    const auto& targets = entry.targets;
+    if ((criteria.actor && entry.actor != *criteria.actor) ||
+        (criteria.action && entry.action != *criteria.action) ||
+        (criteria.target &&
+         std::find(targets.begin(), targets.end(), *criteria.target) == targets.end()) ||
+        (criteria.fromUtc && entry.utc < *criteria.fromUtc) ||
+        (criteria.beforeUtc && entry.utc >= *criteria.beforeUtc)) {
+      continue;
+    }
+    out.push_back(std::move(entry));
+  }
+  return out;
+}
+
+}  // namespace annotrace::records
