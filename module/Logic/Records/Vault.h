@@ -1,0 +1,189 @@
+#pragma once
+
+// The vault folder (Docs/Vault.md, "Vault (built)"): members with their sealed key pairs, the
+// project key wrapped for each member, a membership list signed by an admin, and the audit log.
+//
+//   <vault>/members/<id>.json   public keys (base64) + both private keys sealed (scrypt)
+//           keys/<id>.json      the project key wrapped for that member (X25519 stanza)
+//           membership.json     {version, members, seq, signer, sig}: signed by an admin
+//           records/            record files (RecordFile)
+//           audit.log           AuditLog (+ audit.lock)
+//           vault.lock          flock held around membership changes
+//
+// Every file is written atomically (temporary file in the same folder, fsync, rename, fsync of
+// the folder). Membership changes take an exclusive flock on vault.lock; audit appends take the
+// audit log's own lock.
+
+#include <cstdint>
+#include <filesystem>
+#include <optional>
+#include <stdexcept>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "Records/AuditLog.h"
+#include "Records/CryptoPrimitives.h"
+#include "Records/MemberKeys.h"
+
+namespace annotrace::records {
+
+enum class VaultErrorCode {
+  Io,                      ///< a file or folder cannot be read or written
+  NotEmpty,                ///< init(): the folder already has files
+  NotAVault,               ///< open(): no membership.json
+  MalformedFile,           ///< a vault file is not what it should be (JSON, fields, key lengths)
+  BadMembershipSignature,  ///< membership.json was edited or forged: the signature fails
+  SignerNotAdmin,          ///< membership.json is signed by someone who is not a current admin
+  InvalidId,               ///< a member id that cannot be a file name
+  InvalidRole,             ///< not "annotator", "reviewer" or "admin"
+  EmptyPassphrase,         ///< a new passphrase must not be empty
+  UnknownMember,           ///< no such member
+  MemberExists,            ///< addMember(): the id is (or was) taken
+  MemberRemoved,           ///< the member was removed from the vault
+  WrongPassphrase,         ///< unlock(): the passphrase does not open the member's keys
+  NoKeyStanza,             ///< unlock(): no project key wrapped for this member
+  KeyMismatch,             ///< a member's keys do not match the public keys in the membership
+  NotAdmin,                ///< only an admin may change the membership
+  LastAdmin,  ///< the change would leave the vault without an admin (or remove oneself)
+};
+
+std::string_view toString(VaultErrorCode code);
+
+class VaultError : public std::runtime_error {
+ public:
+  VaultError(VaultErrorCode code, const std::string& message)
+      : std::runtime_error(message), code_(code) {}
+  VaultErrorCode code() const { return code_; }
+
+ private:
+  VaultErrorCode code_;
+};
+
+enum class Role { Annotator, Reviewer, Admin };
+std::string_view toString(Role role);
+/// Throws VaultError(InvalidRole).
+Role roleFromString(std::string_view text);
+
+/// One row of the membership list. Removed members stay, with removedAtSeq, so that their
+/// earlier audit entries still verify.
+struct VaultMember {
+  std::string id;
+  Role role = Role::Annotator;
+  crypto::Ed25519PublicKey ed25519{};
+  crypto::X25519PublicKey x25519{};
+  std::uint64_t addedAtSeq = 0;               ///< the audit entry that added the member
+  std::optional<std::uint64_t> removedAtSeq;  ///< the audit entry that removed the member
+  bool active() const { return !removedAtSeq; }
+};
+
+/// The signed list (membership.json), as read and verified.
+struct Membership {
+  std::vector<VaultMember> members;
+  std::uint64_t seq = 0;  ///< the audit entry that produced this version
+  std::string signer;     ///< the admin who signed it
+  const VaultMember* find(std::string_view id) const;
+  /// Canonical JSON without "sig": the bytes whose SHA-256 the signature covers.
+  std::string signedText() const;
+};
+
+/// A member's secrets after unlock(). Wiped (OPENSSL_cleanse) when destroyed.
+class UnlockedMember {
+ public:
+  UnlockedMember(std::string id, Role role, const crypto::Ed25519Seed& seed,
+                 const crypto::X25519PrivateKey& x25519, const crypto::SymmetricKey& projectKey);
+  UnlockedMember(const UnlockedMember&) = delete;
+  UnlockedMember& operator=(const UnlockedMember&) = delete;
+  UnlockedMember(UnlockedMember&& other) noexcept;
+  UnlockedMember& operator=(UnlockedMember&&) = delete;
+  ~UnlockedMember();
+
+  const std::string& id() const { return id_; }
+  Role role() const { return role_; }  ///< as of unlock(); changes are re-checked on use
+  const crypto::Ed25519Seed& signingSeed() const { return seed_; }
+  const crypto::X25519PrivateKey& x25519PrivateKey() const { return x25519_; }
+  const crypto::SymmetricKey& projectKey() const { return projectKey_; }
+
+ private:
+  std::string id_;
+  Role role_;
+  crypto::Ed25519Seed seed_{};
+  crypto::X25519PrivateKey x25519_{};
+  crypto::SymmetricKey projectKey_{};
+};
+
+struct VaultOptions {
+  /// scrypt cost for new members' sealed keys; tests use ScryptParameters::minimum().
+  crypto::ScryptParameters scrypt{};
+  AuditClock clock{};  ///< empty: the system clock
+};
+
+/// A failed unlock waiting to be written to the audit log (see unlock()).
+struct UnlockFailure {
+  std::string member;
+  std::string utc;
+};
+
+class Vault {
+ public:
+  static constexpr std::string_view kMembership = "membership.json";
+  static constexpr std::string_view kLock = "vault.lock";
+
+  /// Creates a vault in `folder` (created if missing; refused with NotEmpty if it has files).
+  static Vault init(const std::filesystem::path& folder, const std::string& adminId,
+                    std::string_view passphrase, VaultOptions options = {});
+
+  /// Opens a vault and verifies membership.json (BadMembershipSignature, SignerNotAdmin, ...).
+  static Vault open(const std::filesystem::path& folder, VaultOptions options = {});
+
+  /// Opens the member's keys and unwraps the project key; appends "unlock-ok" signed by them.
+  /// A wrong passphrase throws WrongPassphrase and writes nothing: the failed member cannot
+  /// sign, so the failure is kept in this object and appended as "unlock-failed" (actor: the
+  /// next member who unlocks through this object, target: the failed member) before that
+  /// member's "unlock-ok". Failures in a session where nobody unlocks afterwards are lost.
+  UnlockedMember unlock(const std::string& memberId, std::string_view passphrase);
+
+  /// Admin only. Writes the member's files, wraps the project key for them, appends
+  /// "member-added" and re-signs the membership. A non-admin is refused (NotAdmin) and the
+  /// refusal is audited as "member-change-refused", signed by them.
+  void addMember(const UnlockedMember& admin, const std::string& newId, Role role,
+                 std::string_view newPassphrase);
+  /// Admin only. Marks the member removed (kept for verification), deletes their key stanza,
+  /// appends "member-removed". The project key is not rotated (see Docs/Vault.md).
+  void removeMember(const UnlockedMember& admin, const std::string& id);
+  /// Admin only. Appends "role-changed" and re-signs the membership.
+  void setRole(const UnlockedMember& admin, const std::string& id, Role role);
+
+  /// The member's Ed25519 public key for audit entry `seq`: known from the entry that added
+  /// them up to (not including) the entry that removed them. For AuditLog::verify.
+  std::optional<crypto::Ed25519PublicKey> publicKeyOf(const std::string& actor,
+                                                      std::uint64_t seq) const;
+  /// publicKeyOf over a snapshot of the current membership, as a PublicKeyLookup.
+  PublicKeyLookup publicKeyLookup() const;
+
+  const Membership& membership() const { return membership_; }
+  const std::vector<UnlockFailure>& pendingUnlockFailures() const { return pendingFailures_; }
+  AuditLog& auditLog() { return log_; }
+  const std::filesystem::path& folder() const { return folder_; }
+  std::filesystem::path recordsFolder() const { return folder_ / "records"; }
+
+  /// Reads and verifies a membership.json (exposed for tests and tools).
+  static Membership readMembership(const std::filesystem::path& folder);
+
+ private:
+  Vault(std::filesystem::path folder, VaultOptions options, AuditLog log, Membership membership);
+
+  enum class Change { Add, Remove, SetRole };
+  const VaultMember& requireAdmin(const UnlockedMember& actor, Change change,
+                                  const std::string& target);
+  void appendPendingFailures(const UnlockedMember& member);
+  AuditEntry append(const AuditEvent& event, const crypto::Ed25519Seed& seed);
+
+  std::filesystem::path folder_;
+  VaultOptions options_;
+  AuditLog log_;
+  Membership membership_;
+  std::vector<UnlockFailure> pendingFailures_;
+};
+
+}  // namespace annotrace::records
