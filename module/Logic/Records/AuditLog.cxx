@@ -15,6 +15,9 @@
 
 #include <nlohmann/json.hpp>
 
+#include "Core/UniqueFd.h"
+#include "Records/CanonicalJson.h"
+
 namespace annotrace::records {
 
 namespace fs = std::filesystem;
@@ -35,38 +38,8 @@ std::string systemError(const std::string& what) {
   return what + ": " + std::strerror(errno);
 }
 
-// Owns a file descriptor; closing also releases a flock held through it.
-class UniqueFd {
- public:
-  UniqueFd() = default;
-  explicit UniqueFd(int fd) : fd_(fd) {}
-  UniqueFd(UniqueFd&& other) noexcept : fd_(std::exchange(other.fd_, -1)) {}
-  UniqueFd& operator=(UniqueFd&& other) noexcept {
-    if (this != &other) {
-      reset();
-      fd_ = std::exchange(other.fd_, -1);
-    }
-    return *this;
-  }
-  UniqueFd(const UniqueFd&) = delete;
-  UniqueFd& operator=(const UniqueFd&) = delete;
-  ~UniqueFd() { reset(); }
-
-  int get() const { return fd_; }
-  explicit operator bool() const { return fd_ >= 0; }
-  void reset() {
-    if (fd_ >= 0) ::close(fd_);
-    fd_ = -1;
-  }
-
- private:
-  int fd_ = -1;
-};
-
-// Sorted keys (nlohmann's object is a std::map), no whitespace, UTF-8 as is; throws
-// json::type_error on text that is not UTF-8.
 std::string canonical(const json& value) {
-  return value.dump(-1, ' ', false);
+  return canonicalJson(value);
 }
 
 void syncFolder(const fs::path& folder) {

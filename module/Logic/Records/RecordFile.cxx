@@ -14,6 +14,8 @@
 #include <limits>
 #include <utility>
 
+#include "Records/CanonicalJson.h"
+
 namespace annotrace::records {
 
 namespace fs = std::filesystem;
@@ -36,10 +38,8 @@ constexpr std::uint64_t kMaxChunks = std::uint64_t{1} << 32;  // the nonce's u32
   throw RecordError(code, std::string(name) + ": " + problem);
 }
 
-// Sorted keys (nlohmann's object is a std::map), no whitespace, UTF-8 as is. Strict: text that
-// is not UTF-8 has no canonical form.
 std::string canonical(const json& value) {
-  return value.dump(-1, ' ', false);
+  return canonicalJson(value);
 }
 
 void appendU32Le(Bytes& out, std::size_t value) {

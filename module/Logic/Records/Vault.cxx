@@ -16,6 +16,9 @@
 
 #include <nlohmann/json.hpp>
 
+#include "Core/UniqueFd.h"
+#include "Records/CanonicalJson.h"
+
 namespace annotrace::records {
 
 namespace fs = std::filesystem;
@@ -95,27 +98,13 @@ void syncFolder(const fs::path& folder) {
   ::close(fd);
 }
 
-class FileDescriptor {
- public:
-  explicit FileDescriptor(int fd) : fd_(fd) {}
-  FileDescriptor(const FileDescriptor&) = delete;
-  FileDescriptor& operator=(const FileDescriptor&) = delete;
-  ~FileDescriptor() {
-    if (fd_ >= 0) ::close(fd_);
-  }
-  int get() const { return fd_; }
-
- private:
-  int fd_;
-};
-
 // Temporary file in the target's folder, fsync, rename over the target, fsync the folder.
 void writeAtomically(const fs::path& target, std::string_view text) {
   static std::atomic<unsigned> counter{0};
   const fs::path folder = target.parent_path();
   const fs::path temp = folder / ("." + target.filename().string() + ".tmp-" +
                                   std::to_string(::getpid()) + "-" + std::to_string(counter++));
-  const FileDescriptor fd(::open(temp.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600));
+  const UniqueFd fd(::open(temp.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600));
   if (fd.get() < 0) fail(VaultErrorCode::Io, "cannot create " + temp.string() + ": " + errnoText());
   struct Remove {
     fs::path path;
@@ -142,7 +131,7 @@ void writeAtomically(const fs::path& target, std::string_view text) {
 }
 
 void writeJson(const fs::path& target, const json& value) {
-  writeAtomically(target, value.dump() + "\n");
+  writeAtomically(target, canonicalJson(value) + "\n");
 }
 
 json readJson(const fs::path& file, VaultErrorCode missingCode) {
@@ -172,7 +161,7 @@ class VaultLock {
   }  // closing the descriptor releases the lock
 
  private:
-  FileDescriptor fd_;
+  UniqueFd fd_;
 };
 
 fs::path memberFile(const fs::path& folder, const std::string& id) {
@@ -362,7 +351,7 @@ const VaultMember* Membership::find(std::string_view id) const {
 }
 
 std::string Membership::signedText() const {
-  return unsignedJson(*this).dump();
+  return canonicalJson(unsignedJson(*this));
 }
 
 // --- UnlockedMember -------------------------------------------------------------------------
