@@ -15,7 +15,7 @@
 
 #include <nlohmann/json.hpp>
 
-#include "Core/UniqueFd.h"
+#include "Core/DurableIO.h"
 #include "Records/CanonicalJson.h"
 
 namespace annotrace::records {
@@ -40,12 +40,6 @@ std::string systemError(const std::string& what) {
 
 std::string canonical(const json& value) {
   return canonicalJson(value);
-}
-
-void syncFolder(const fs::path& folder) {
-  const UniqueFd fd(::open(folder.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
-  // Some file systems refuse fsync on a folder; the file itself is synced already.
-  if (fd) (void)::fsync(fd.get());
 }
 
 // The lock is a separate file so that truncating or replacing the log never drops it, and so
@@ -111,12 +105,7 @@ off_t lastNewlineBefore(int fd, off_t end, const fs::path& path) {
 }
 
 void writeAll(int fd, std::string_view bytes, const fs::path& path) {
-  while (!bytes.empty()) {
-    const ssize_t n = ::write(fd, bytes.data(), bytes.size());
-    if (n < 0 && errno == EINTR) continue;
-    if (n <= 0) refuse(AuditErrorCode::Io, path, systemError("cannot write"));
-    bytes.remove_prefix(static_cast<std::size_t>(n));
-  }
+  if (!writeFully(fd, bytes)) refuse(AuditErrorCode::Io, path, systemError("cannot write"));
 }
 
 bool isLowerHex64(const std::string& text) {

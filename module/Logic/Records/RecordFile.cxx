@@ -14,6 +14,7 @@
 #include <limits>
 #include <utility>
 
+#include "Core/DurableIO.h"
 #include "Records/CanonicalJson.h"
 
 namespace annotrace::records {
@@ -252,45 +253,10 @@ Layout layoutOf(const json& header, std::string_view name) {
 
 // --- Atomic, no-clobber file creation ---------------------------------------------------------
 
-void syncPath(const fs::path& path, bool directory) {
-  const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC | (directory ? O_DIRECTORY : 0));
-  if (fd < 0) {
-    refuse(RecordErrorCode::Io, path.string(),
-           std::string("cannot open to sync: ") + std::strerror(errno));
-  }
-  const int result = ::fsync(fd);
-  ::close(fd);
-  // Some file systems refuse fsync on a folder; the file itself was synced already.
-  if (result != 0 && !directory) {
-    refuse(RecordErrorCode::Io, path.string(), "cannot sync the record to disk");
-  }
-}
-
-// Removes the temporary file unless it was moved into place.
-class TempFile {
- public:
-  explicit TempFile(fs::path path) : path_(std::move(path)) {}
-  TempFile(const TempFile&) = delete;
-  TempFile& operator=(const TempFile&) = delete;
-  ~TempFile() {
-    if (!path_.empty()) ::unlink(path_.c_str());
-  }
-  const fs::path& path() const { return path_; }
-  void release() { path_.clear(); }
-
- private:
-  fs::path path_;
-};
-
 void writeAll(int fd, std::span<const std::uint8_t> bytes, const fs::path& path) {
-  while (!bytes.empty()) {
-    const ssize_t n = ::write(fd, bytes.data(), bytes.size());
-    if (n < 0 && errno == EINTR) continue;
-    if (n <= 0) {
-      refuse(RecordErrorCode::Io, path.string(),
-             std::string("cannot write the record: ") + std::strerror(errno));
-    }
-    bytes = bytes.subspan(static_cast<std::size_t>(n));
+  if (!writeFully(fd, bytes)) {
+    refuse(RecordErrorCode::Io, path.string(),
+           std::string("cannot write the record: ") + std::strerror(errno));
   }
 }
 
@@ -309,11 +275,11 @@ void storeNoClobber(const fs::path& target, std::span<const std::uint8_t> bytes)
 
   static std::atomic<unsigned> counter{0};
   const fs::path folder = target.parent_path();
-  TempFile temp(folder / ("." + target.filename().string() + ".tmp-" + std::to_string(::getpid()) +
-                          "-" + std::to_string(counter++)));
+  TemporaryPath temp(folder / ("." + target.filename().string() + ".tmp-" +
+                               std::to_string(::getpid()) + "-" + std::to_string(counter++)));
   const int fd = ::open(temp.path().c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
   if (fd < 0) {
-    temp.release();  // not ours: nothing to remove
+    temp.keep();  // not ours: nothing to remove
     refuse(
         RecordErrorCode::Io, folder.string(),
         std::string("cannot create a temporary file to write the record: ") + std::strerror(errno));
@@ -328,7 +294,7 @@ void storeNoClobber(const fs::path& target, std::span<const std::uint8_t> bytes)
   // RENAME_NOREPLACE moves atomically and never replaces; where the file system lacks it, a
   // hard link gives the same guarantee (link() fails on an existing name).
   if (::renameat2(AT_FDCWD, temp.path().c_str(), AT_FDCWD, target.c_str(), RENAME_NOREPLACE) == 0) {
-    temp.release();
+    temp.keep();
   } else if (errno == EEXIST) {
     return checkExisting(target, bytes);  // another writer won the race
   } else if (errno == EINVAL || errno == ENOSYS || errno == ENOTSUP) {
@@ -341,7 +307,10 @@ void storeNoClobber(const fs::path& target, std::span<const std::uint8_t> bytes)
     refuse(RecordErrorCode::Io, target.string(),
            std::string("cannot move the record into place: ") + std::strerror(errno));
   }
-  syncPath(folder, true);
+  if (!syncFolder(folder)) {
+    refuse(RecordErrorCode::Io, folder.string(),
+           std::string("cannot open the folder to sync it: ") + std::strerror(errno));
+  }
 }
 
 // --- Shared reading steps ---------------------------------------------------------------------

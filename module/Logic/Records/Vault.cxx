@@ -16,7 +16,7 @@
 
 #include <nlohmann/json.hpp>
 
-#include "Core/UniqueFd.h"
+#include "Core/DurableIO.h"
 #include "Records/CanonicalJson.h"
 
 namespace annotrace::records {
@@ -90,12 +90,10 @@ void checkPassphrase(std::string_view passphrase) {
 
 // --- Files ----------------------------------------------------------------------------------
 
-void syncFolder(const fs::path& folder) {
-  const int fd = ::open(folder.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-  if (fd < 0)
+void syncVaultFolder(const fs::path& folder) {
+  if (!syncFolder(folder)) {
     fail(VaultErrorCode::Io, "cannot open folder " + folder.string() + ": " + errnoText());
-  ::fsync(fd);  // some file systems refuse fsync on a folder; the files themselves are synced
-  ::close(fd);
+  }
 }
 
 // Temporary file in the target's folder, fsync, rename over the target, fsync the folder.
@@ -106,19 +104,9 @@ void writeAtomically(const fs::path& target, std::string_view text) {
                                   std::to_string(::getpid()) + "-" + std::to_string(counter++));
   const UniqueFd fd(::open(temp.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600));
   if (fd.get() < 0) fail(VaultErrorCode::Io, "cannot create " + temp.string() + ": " + errnoText());
-  struct Remove {
-    fs::path path;
-    bool keep = false;
-    ~Remove() {
-      if (!keep) ::unlink(path.c_str());
-    }
-  } remove{temp};
-  std::string_view rest = text;
-  while (!rest.empty()) {
-    const ssize_t n = ::write(fd.get(), rest.data(), rest.size());
-    if (n < 0 && errno == EINTR) continue;
-    if (n <= 0) fail(VaultErrorCode::Io, "cannot write " + target.string() + ": " + errnoText());
-    rest.remove_prefix(static_cast<std::size_t>(n));
+  TemporaryPath remove(temp);
+  if (!writeFully(fd.get(), text)) {
+    fail(VaultErrorCode::Io, "cannot write " + target.string() + ": " + errnoText());
   }
   if (::fsync(fd.get()) != 0) {
     fail(VaultErrorCode::Io, "cannot sync " + target.string() + " to disk: " + errnoText());
@@ -126,8 +114,8 @@ void writeAtomically(const fs::path& target, std::string_view text) {
   if (::rename(temp.c_str(), target.c_str()) != 0) {
     fail(VaultErrorCode::Io, "cannot move " + target.string() + " into place: " + errnoText());
   }
-  remove.keep = true;
-  syncFolder(folder);
+  remove.keep();
+  syncVaultFolder(folder);
 }
 
 void writeJson(const fs::path& target, const json& value) {
@@ -430,7 +418,7 @@ Vault Vault::init(const fs::path& folder, const std::string& adminId, std::strin
     if (ec)
       fail(VaultErrorCode::Io, "cannot create " + (folder / sub).string() + ": " + ec.message());
   }
-  syncFolder(folder);
+  syncVaultFolder(folder);
 
   const NewKeys keys;
   crypto::SymmetricKey projectKey{};
@@ -646,7 +634,7 @@ void Vault::removeMember(const UnlockedMember& admin, const std::string& id) {
     fail(VaultErrorCode::Io, "member " + id + " was removed, but their key file " +
                                  stanza.string() + " could not be deleted: " + errnoText());
   }
-  syncFolder(stanza.parent_path());
+  syncVaultFolder(stanza.parent_path());
 }
 
 void Vault::setRole(const UnlockedMember& admin, const std::string& id, Role role) {
