@@ -416,8 +416,31 @@ AuditEvent AuditLog::tornLineEvent(const TornLine& torn, std::string actor, std:
                         torn.savedTo.filename().string()};
 }
 
-AuditEntry AuditLog::append(const AuditEvent& event, const crypto::Ed25519Seed& signingSeed) {
+AuditLog::Writer::Writer(AuditLog& log, UniqueFd lock, UniqueFd fd, AuditHead head,
+                         std::int64_t size)
+    : log_(&log), lock_(std::move(lock)), fd_(std::move(fd)), head_(std::move(head)), size_(size) {}
+
+AuditLog::Writer AuditLog::beginAppend() {
   const fs::path path = logPath();
+  UniqueFd lock = lockFolder(folder_, true);
+  UniqueFd fd = openLog(path, O_RDWR | O_APPEND);
+  // Under the lock the file is the truth: another process may have appended since we last read.
+  Tail tail = readTail(fd.get(), path);
+  if (tail.torn()) {
+    recovered_.push_back(moveTornTail(fd.get(), tail, folder_, clock_()));
+    tail.size = tail.completeEnd;
+  }
+  return Writer(*this, std::move(lock), std::move(fd), tail.head, tail.size);
+}
+
+AuditEntry AuditLog::append(const AuditEvent& event, const crypto::Ed25519Seed& signingSeed) {
+  Writer writer = beginAppend();
+  return writer.append(event, signingSeed);
+}
+
+AuditEntry AuditLog::Writer::append(const AuditEvent& event,
+                                    const crypto::Ed25519Seed& signingSeed) {
+  const fs::path path = log_->logPath();
   auto invalid = [&](const std::string& what) {
     refuse(AuditErrorCode::InvalidEvent, path, "cannot record the event: " + what);
   };
@@ -433,19 +456,9 @@ AuditEntry AuditLog::append(const AuditEvent& event, const crypto::Ed25519Seed& 
   entry.action = event.action;
   entry.targets = event.targets;
   entry.reason = event.reason;
-
-  const UniqueFd lock = lockFolder(folder_, true);
-  const UniqueFd fd = openLog(path, O_RDWR | O_APPEND);
-  // Under the lock the file is the truth: another process may have appended since we last read.
-  Tail tail = readTail(fd.get(), path);
-  if (tail.torn()) {
-    recovered_.push_back(moveTornTail(fd.get(), tail, folder_, clock_()));
-    tail.size = tail.completeEnd;
-  }
-
-  entry.seq = tail.head.seq + 1;
-  entry.prev = tail.head.hash;
-  entry.utc = formatUtc(clock_());
+  entry.seq = head_.seq + 1;
+  entry.prev = head_.hash;
+  entry.utc = formatUtc(log_->clock_());
   std::string text;
   try {
     const crypto::Digest digest = crypto::sha256(crypto::asBytes(hashInput(entry)));
@@ -460,21 +473,23 @@ AuditEntry AuditLog::append(const AuditEvent& event, const crypto::Ed25519Seed& 
   // the next open() moves aside. A short write (disk full) is cut back at once.
   ssize_t written = -1;
   do {
-    written = ::write(fd.get(), text.data(), text.size());
+    written = ::write(fd_.get(), text.data(), text.size());
   } while (written < 0 && errno == EINTR);
   if (written != static_cast<ssize_t>(text.size())) {
     const int error = written < 0 ? errno : ENOSPC;
-    const bool restored = ::ftruncate(fd.get(), tail.size) == 0;
+    const bool restored = ::ftruncate(fd_.get(), static_cast<off_t>(size_)) == 0;
     errno = error;
     refuse(AuditErrorCode::Io, path,
            systemError(restored ? "cannot append (nothing was recorded)"
                                 : "cannot append, and the partial line could not be removed "
                                   "(it will be moved aside on the next open)"));
   }
-  if (::fsync(fd.get()) != 0) {
+  if (::fsync(fd_.get()) != 0) {
     refuse(AuditErrorCode::Io, path,
            systemError("the entry was written but could not be synced to disk"));
   }
+  size_ += static_cast<std::int64_t>(text.size());
+  head_ = {entry.seq, entry.hash};
   return entry;
 }
 
@@ -495,7 +510,8 @@ std::string readLog(const fs::path& folder) {
 
 }  // namespace
 
-AuditVerifyResult AuditLog::verify(const PublicKeyLookup& publicKeyOf) const {
+AuditVerifyResult AuditLog::verify(const PublicKeyLookup& publicKeyOf,
+                                   std::vector<AuditEntry>* goodEntries) const {
   const std::string text = readLog(folder_);
   bool tornTail = false;
   const std::vector<std::string_view> lines = splitLines(text, tornTail);
@@ -547,6 +563,7 @@ AuditVerifyResult AuditLog::verify(const PublicKeyLookup& publicKeyOf) const {
     }
     result.head = {entry.seq, entry.hash};
     ++result.entries;
+    if (goodEntries) goodEntries->push_back(std::move(entry));
   }
   return result;
 }
@@ -586,8 +603,10 @@ AuditVerifyResult AuditLog::verifyHead(std::uint64_t expectedSeq,
   return result;
 }
 
-std::vector<AuditEntry> AuditLog::filter(const AuditFilter& criteria) const {
-  const std::string text = readLog(folder_);
+namespace {
+
+std::vector<AuditEntry> filterText(const std::string& text, const AuditFilter& criteria,
+                                   const fs::path& path) {
   bool tornTail = false;
   const std::vector<std::string_view> lines = splitLines(text, tornTail);
   const std::size_t complete = lines.size() - (tornTail ? 1 : 0);  // a torn line is no entry
@@ -595,7 +614,7 @@ std::vector<AuditEntry> AuditLog::filter(const AuditFilter& criteria) const {
   for (std::size_t index = 0; index < complete; ++index) {
     AuditEntry entry;
     if (auto problem = parseLine(lines[index], index + 1, entry)) {
-      throw AuditError(problem->code, logPath().string() + ": " + problem->message);
+      throw AuditError(problem->code, path.string() + ": " + problem->message);
     }
     const auto& targets = entry.targets;
     if ((criteria.actor && entry.actor != *criteria.actor) ||
@@ -609,6 +628,17 @@ std::vector<AuditEntry> AuditLog::filter(const AuditFilter& criteria) const {
     out.push_back(std::move(entry));
   }
   return out;
+}
+
+}  // namespace
+
+std::vector<AuditEntry> AuditLog::filter(const AuditFilter& criteria) const {
+  return filterText(readLog(folder_), criteria, logPath());
+}
+
+std::vector<AuditEntry> AuditLog::Writer::filter(const AuditFilter& criteria) const {
+  const fs::path path = log_->logPath();
+  return filterText(readRange(fd_.get(), 0, static_cast<off_t>(size_), path), criteria, path);
 }
 
 }  // namespace annotrace::records

@@ -25,8 +25,10 @@
 #include <stdexcept>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
+#include "Core/UniqueFd.h"
 #include "Records/CryptoPrimitives.h"
 
 namespace annotrace::records {
@@ -133,6 +135,8 @@ struct AuditFilter {
 
 class AuditLog {
  public:
+  class Writer;
+
   static constexpr std::string_view kLogName = "audit.log";
   static constexpr std::string_view kLockName = "audit.lock";
   static constexpr std::string_view kTornPrefix = "audit.log.torn-";
@@ -149,6 +153,8 @@ class AuditLog {
   /// Partial last lines this object moved aside, in open() or in an append() that found one
   /// (another process crashed). The caller should log each with tornLineEvent().
   const std::vector<TornLine>& recovered() const { return recovered_; }
+  /// recovered(), emptied: for the caller who logs each recovery once.
+  std::vector<TornLine> takeRecovered() { return std::exchange(recovered_, {}); }
 
   /// The event to append for a recovered torn line.
   static AuditEvent tornLineEvent(const TornLine& torn, std::string actor, std::string role);
@@ -158,12 +164,21 @@ class AuditLog {
   /// back to where it was), and the read codes when the last entry cannot be chained to.
   AuditEntry append(const AuditEvent& event, const crypto::Ed25519Seed& signingSeed);
 
+  /// Takes the exclusive append lock and reads the head under it (moving a torn last line
+  /// aside, see recovered()). While the Writer lives nobody else can append, so a caller can
+  /// learn the head, write something that names it (a record) and append the entry about it.
+  /// Do not call other methods of this log from the same thread meanwhile: they take the lock
+  /// through another descriptor and would wait for ever.
+  Writer beginAppend();
+
   /// The current last entry (re-read: other processes may have appended).
   AuditHead head() const;
 
   /// Checks every line: JSON, canonical form, fields, seq, chain, hash, signature. Stops at the
   /// first bad line. Read under a shared lock, so a concurrent append is never half seen.
-  AuditVerifyResult verify(const PublicKeyLookup& publicKeyOf) const;
+  /// `goodEntries`, when given, receives every entry found good (all of them when ok()).
+  AuditVerifyResult verify(const PublicKeyLookup& publicKeyOf,
+                           std::vector<AuditEntry>* goodEntries = nullptr) const;
 
   /// Whether the remembered head is still in the log: an entry with that seq and that hash.
   /// Reads only the log's own fields; run verify() to trust them.
@@ -188,6 +203,33 @@ class AuditLog {
   std::filesystem::path folder_;
   AuditClock clock_;
   std::vector<TornLine> recovered_;
+};
+
+/// The log held open for appending under its exclusive lock (AuditLog::beginAppend()).
+class AuditLog::Writer {
+ public:
+  Writer(Writer&&) noexcept = default;
+  Writer& operator=(Writer&&) = delete;
+  Writer(const Writer&) = delete;
+  Writer& operator=(const Writer&) = delete;
+  ~Writer() = default;
+
+  /// The last entry; follows this writer's own appends.
+  const AuditHead& head() const { return head_; }
+  /// Appends one entry, as AuditLog::append() does.
+  AuditEntry append(const AuditEvent& event, const crypto::Ed25519Seed& signingSeed);
+  /// AuditLog::filter() through the held lock.
+  std::vector<AuditEntry> filter(const AuditFilter& criteria = {}) const;
+
+ private:
+  friend class AuditLog;
+  Writer(AuditLog& log, UniqueFd lock, UniqueFd fd, AuditHead head, std::int64_t size);
+
+  AuditLog* log_;
+  UniqueFd lock_;
+  UniqueFd fd_;
+  AuditHead head_;
+  std::int64_t size_ = 0;  ///< bytes of the log, all whole lines
 };
 
 }  // namespace annotrace::records

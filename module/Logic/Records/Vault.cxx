@@ -18,6 +18,7 @@
 
 #include "Core/DurableIO.h"
 #include "Records/CanonicalJson.h"
+#include "Records/PendingRecords.h"
 
 namespace annotrace::records {
 
@@ -308,6 +309,22 @@ std::string_view toString(VaultErrorCode code) {
       return "NotAdmin";
     case VaultErrorCode::LastAdmin:
       return "LastAdmin";
+    case VaultErrorCode::UnknownRecord:
+      return "UnknownRecord";
+    case VaultErrorCode::AmbiguousRecord:
+      return "AmbiguousRecord";
+    case VaultErrorCode::NotAuthor:
+      return "NotAuthor";
+    case VaultErrorCode::NotReviewer:
+      return "NotReviewer";
+    case VaultErrorCode::SelfReview:
+      return "SelfReview";
+    case VaultErrorCode::WrongState:
+      return "WrongState";
+    case VaultErrorCode::MissingReason:
+      return "MissingReason";
+    case VaultErrorCode::BadRecord:
+      return "BadRecord";
   }
   return "Unknown";
 }
@@ -457,28 +474,56 @@ Vault Vault::open(const fs::path& folder, VaultOptions options) {
   return Vault(folder, std::move(options), std::move(log), std::move(membership));
 }
 
-AuditEntry Vault::append(const AuditEvent& event, const crypto::Ed25519Seed& seed) {
-  AuditEntry entry = log_.append(event, seed);
-  // A torn line found on open() or by this append is recorded by whoever appends next.
-  if (!log_.recovered().empty()) {
-    for (const auto& torn : log_.recovered()) {
-      log_.append(AuditLog::tornLineEvent(torn, event.actor, event.role), seed);
-    }
-    // AuditLog keeps the list; re-open so each recovery is logged once.
-    log_ = AuditLog::open(folder_, options_.clock);
+void Vault::recoverInterrupted(AuditLog::Writer& writer, const std::string& actor,
+                               const std::string& role, const crypto::Ed25519Seed& seed) {
+  // A torn line found on open() or by beginAppend() is recorded by whoever appends next.
+  for (const auto& torn : log_.takeRecovered()) {
+    writer.append(AuditLog::tornLineEvent(torn, actor, role), seed);
   }
-  return entry;
+  PendingRecords::recover(writer, recordsFolder(), actor, role, seed);
 }
 
-void Vault::appendPendingFailures(const UnlockedMember& member) {
+AuditEntry Vault::append(const AuditEvent& event, const crypto::Ed25519Seed& seed) {
+  AuditLog::Writer writer = log_.beginAppend();
+  recoverInterrupted(writer, event.actor, event.role, seed);
+  return writer.append(event, seed);
+}
+
+AuditEntry VaultAppender::append(std::string action, std::vector<std::string> targets,
+                                 std::string reason) {
+  return writer_.append({actor_, std::string(toString(role_)), std::move(action),
+                         std::move(targets), std::move(reason)},
+                        *seed_);
+}
+
+VaultAppender Vault::beginAppend(const UnlockedMember& member) {
+  membership_ = readMembership(folder_);  // roles and removals made by other processes count
+  const VaultMember* listed = membership_.find(member.id());
+  if (!listed || crypto::ed25519PublicKey(member.signingSeed()) != listed->ed25519) {
+    fail(VaultErrorCode::UnknownMember,
+         "\"" + member.id() + "\" is not a member of this vault with these keys");
+  }
+  if (!listed->active()) {
+    fail(VaultErrorCode::MemberRemoved, "member \"" + member.id() +
+                                            "\" was removed from this vault (audit entry " +
+                                            std::to_string(*listed->removedAtSeq) + ")");
+  }
+  AuditLog::Writer writer = log_.beginAppend();
+  recoverInterrupted(writer, member.id(), std::string(toString(listed->role)),
+                     member.signingSeed());
+  appendPendingFailures(writer, member);
+  return VaultAppender(std::move(writer), member.id(), listed->role, member.signingSeed());
+}
+
+void Vault::appendPendingFailures(AuditLog::Writer& writer, const UnlockedMember& member) {
   for (const auto& failure : pendingFailures_) {
-    append({member.id(),
-            std::string(toString(member.role())),
-            "unlock-failed",
-            {failure.member},
-            "wrong passphrase for member " + failure.member + " at " + failure.utc +
-                " (recorded by the next member to unlock in that session)"},
-           member.signingSeed());
+    writer.append({member.id(),
+                   std::string(toString(member.role())),
+                   "unlock-failed",
+                   {failure.member},
+                   "wrong passphrase for member " + failure.member + " at " + failure.utc +
+                       " (recorded by the next member to unlock in that session)"},
+                  member.signingSeed());
   }
   pendingFailures_.clear();
 }
@@ -546,9 +591,7 @@ UnlockedMember Vault::unlock(const std::string& memberId, std::string_view passp
   }
   UnlockedMember member(memberId, listed->role, seed, x25519, projectKey);
   wipe(projectKey);
-  appendPendingFailures(member);
-  append({memberId, std::string(toString(listed->role)), "unlock-ok", {memberId}, ""},
-         member.signingSeed());
+  beginAppend(member).append("unlock-ok", {memberId}, "");
   return member;
 }
 

@@ -46,6 +46,14 @@ enum class VaultErrorCode {
   KeyMismatch,             ///< a member's keys do not match the public keys in the membership
   NotAdmin,                ///< only an admin may change the membership
   LastAdmin,  ///< the change would leave the vault without an admin (or remove oneself)
+  UnknownRecord,    ///< no committed record has that id or prefix
+  AmbiguousRecord,  ///< the prefix matches several records
+  NotAuthor,        ///< only the record's author may do this (submit)
+  NotReviewer,      ///< review decisions need the reviewer or admin role
+  SelfReview,       ///< the author cannot review their own record (separation of duties)
+  WrongState,       ///< e.g. submitting a record twice, reviewing a draft or a decided record
+  MissingReason,    ///< a review decision needs a reason
+  BadRecord,        ///< the record fails verification (the message says why)
 };
 
 std::string_view toString(VaultErrorCode code);
@@ -118,6 +126,32 @@ struct VaultOptions {
   AuditClock clock{};  ///< empty: the system clock
 };
 
+/// The audit log held for appending by one member (Vault::beginAppend()): nobody else appends
+/// while it lives, so what is written meanwhile can name the head and the next entry.
+class VaultAppender {
+ public:
+  const AuditHead& head() const { return writer_.head(); }
+  /// Appends an entry by the member, with their role as of beginAppend().
+  AuditEntry append(std::string action, std::vector<std::string> targets, std::string reason);
+  const std::string& actor() const { return actor_; }
+  Role role() const { return role_; }
+  /// The log's entries through the held lock (AuditLog::filter()).
+  std::vector<AuditEntry> entries(const AuditFilter& criteria = {}) const {
+    return writer_.filter(criteria);
+  }
+
+ private:
+  friend class Vault;
+  VaultAppender(AuditLog::Writer writer, std::string actor, Role role,
+                const crypto::Ed25519Seed& seed)
+      : writer_(std::move(writer)), actor_(std::move(actor)), role_(role), seed_(&seed) {}
+
+  AuditLog::Writer writer_;
+  std::string actor_;
+  Role role_;
+  const crypto::Ed25519Seed* seed_;
+};
+
 /// A failed unlock waiting to be written to the audit log (see unlock()).
 struct UnlockFailure {
   std::string member;
@@ -154,6 +188,12 @@ class Vault {
   /// Admin only. Appends "role-changed" and re-signs the membership.
   void setRole(const UnlockedMember& admin, const std::string& id, Role role);
 
+  /// Takes the audit log's append lock for `member`, who must be a current member with the
+  /// keys the membership names (UnknownMember, MemberRemoved otherwise). Before returning it
+  /// logs what crashed writers left (torn lines, records in records/pending/) and pending
+  /// unlock failures, signed by `member`. Keep it short-lived: other writers wait for it.
+  VaultAppender beginAppend(const UnlockedMember& member);
+
   /// The member's Ed25519 public key for audit entry `seq`: known from the entry that added
   /// them up to (not including) the entry that removed them. For AuditLog::verify.
   std::optional<crypto::Ed25519PublicKey> publicKeyOf(const std::string& actor,
@@ -164,6 +204,7 @@ class Vault {
   const Membership& membership() const { return membership_; }
   const std::vector<UnlockFailure>& pendingUnlockFailures() const { return pendingFailures_; }
   AuditLog& auditLog() { return log_; }
+  const AuditLog& auditLog() const { return log_; }
   const std::filesystem::path& folder() const { return folder_; }
   std::filesystem::path recordsFolder() const { return folder_ / "records"; }
 
@@ -176,7 +217,9 @@ class Vault {
   enum class Change { Add, Remove, SetRole };
   const VaultMember& requireAdmin(const UnlockedMember& actor, Change change,
                                   const std::string& target);
-  void appendPendingFailures(const UnlockedMember& member);
+  void appendPendingFailures(AuditLog::Writer& writer, const UnlockedMember& member);
+  void recoverInterrupted(AuditLog::Writer& writer, const std::string& actor,
+                          const std::string& role, const crypto::Ed25519Seed& seed);
   AuditEntry append(const AuditEvent& event, const crypto::Ed25519Seed& seed);
 
   std::filesystem::path folder_;

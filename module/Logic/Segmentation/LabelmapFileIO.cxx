@@ -98,46 +98,12 @@ std::string utcNow() {
   return text;
 }
 
-json geometryToJson(const ImageGeometry& g) {
-  json direction = json::array();
-  for (const auto& row : g.direction) direction.push_back({row[0], row[1], row[2]});
-  return {{"size", {g.size[0], g.size[1], g.size[2]}},
-          {"origin", {g.origin[0], g.origin[1], g.origin[2]}},
-          {"spacing", {g.spacing[0], g.spacing[1], g.spacing[2]}},
-          {"direction", direction}};
-}
-
-std::array<double, 3> numbers3(const json& value, const fs::path& sidecar, const char* what) {
-  if (!value.is_array() || value.size() != 3 ||
-      !std::all_of(value.begin(), value.end(), [](const json& v) { return v.is_number(); })) {
-    throw fileError(sidecar,
-                    std::string("\"geometry\" member \"") + what + "\" must be three numbers");
+ImageGeometry geometryFromSidecar(const json& object, const fs::path& sidecar) {
+  try {
+    return geometryFromJson(object);
+  } catch (const std::invalid_argument& e) {
+    throw fileError(sidecar, e.what());
   }
-  return {value[0].get<double>(), value[1].get<double>(), value[2].get<double>()};
-}
-
-ImageGeometry geometryFromJson(const json& object, const fs::path& sidecar) {
-  if (!object.is_object() || !object.contains("size") || !object.contains("origin") ||
-      !object.contains("spacing") || !object.contains("direction")) {
-    throw fileError(sidecar, "\"geometry\" must hold size, origin, spacing and direction");
-  }
-  ImageGeometry g;
-  const json& size = object["size"];
-  if (!size.is_array() || size.size() != 3 ||
-      !std::all_of(size.begin(), size.end(),
-                   [](const json& v) { return v.is_number_unsigned(); })) {
-    throw fileError(sidecar, "\"geometry\" member \"size\" must be three non-negative integers");
-  }
-  for (int a = 0; a < 3; ++a) g.size[a] = size[a].get<std::size_t>();
-  g.origin = numbers3(object["origin"], sidecar, "origin");
-  g.spacing = numbers3(object["spacing"], sidecar, "spacing");
-  const json& direction = object["direction"];
-  if (!direction.is_array() || direction.size() != 3) {
-    throw fileError(sidecar,
-                    "\"geometry\" member \"direction\" must be three rows of three numbers");
-  }
-  for (int r = 0; r < 3; ++r) g.direction[r] = numbers3(direction[r], sidecar, "direction");
-  return g;
 }
 
 // --- Geometry comparison ---------------------------------------------------------------------
@@ -475,7 +441,7 @@ LabelmapBundle readWithSidecar(const fs::path& path, const fs::path& sidecar,
     }
   }
   std::vector<SidecarSegment> segments = sidecarSegments(doc, sidecar, layerFiles.size());
-  const ImageGeometry saved = geometryFromJson(doc.value("geometry", json()), sidecar);
+  const ImageGeometry saved = geometryFromSidecar(doc.value("geometry", json()), sidecar);
   const ImageGeometry grid = checkedGrid(saved, expected, path);
 
   LabelmapBundle bundle;

@@ -1,5 +1,7 @@
 #include "Segmentation/SegmentJson.h"
 
+#include <algorithm>
+#include <array>
 #include <stdexcept>
 #include <string>
 
@@ -24,7 +26,48 @@ void requireObject(const json& value, const char* what) {
   if (!value.is_object()) throw std::invalid_argument(std::string(what) + " must be an object");
 }
 
+std::array<double, 3> numbers3(const json& value, const char* what) {
+  if (!value.is_array() || value.size() != 3 ||
+      !std::all_of(value.begin(), value.end(), [](const json& v) { return v.is_number(); })) {
+    throw std::invalid_argument(std::string("\"geometry\" member \"") + what +
+                                "\" must be three numbers");
+  }
+  return {value[0].get<double>(), value[1].get<double>(), value[2].get<double>()};
+}
+
 }  // namespace
+
+json geometryToJson(const ImageGeometry& g) {
+  json direction = json::array();
+  for (const auto& row : g.direction) direction.push_back({row[0], row[1], row[2]});
+  return {{"size", {g.size[0], g.size[1], g.size[2]}},
+          {"origin", {g.origin[0], g.origin[1], g.origin[2]}},
+          {"spacing", {g.spacing[0], g.spacing[1], g.spacing[2]}},
+          {"direction", direction}};
+}
+
+ImageGeometry geometryFromJson(const json& object) {
+  if (!object.is_object() || !object.contains("size") || !object.contains("origin") ||
+      !object.contains("spacing") || !object.contains("direction")) {
+    throw std::invalid_argument("\"geometry\" must hold size, origin, spacing and direction");
+  }
+  ImageGeometry g;
+  const json& size = object["size"];
+  if (!size.is_array() || size.size() != 3 ||
+      !std::all_of(size.begin(), size.end(),
+                   [](const json& v) { return v.is_number_unsigned(); })) {
+    throw std::invalid_argument("\"geometry\" member \"size\" must be three non-negative integers");
+  }
+  for (int a = 0; a < 3; ++a) g.size[a] = size[a].get<std::size_t>();
+  g.origin = numbers3(object["origin"], "origin");
+  g.spacing = numbers3(object["spacing"], "spacing");
+  const json& direction = object["direction"];
+  if (!direction.is_array() || direction.size() != 3) {
+    throw std::invalid_argument("\"geometry\" member \"direction\" must be three rows of three numbers");
+  }
+  for (int r = 0; r < 3; ++r) g.direction[r] = numbers3(direction[r], "direction");
+  return g;
+}
 
 std::string_view segmentStatusName(SegmentStatus status) {
   switch (status) {

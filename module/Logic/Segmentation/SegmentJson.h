@@ -2,6 +2,8 @@
 
 #include <nlohmann/json.hpp>
 
+#include "Volume/ImageGeometry.h"
+
 #include "Segmentation/Segment.h"
 #include "Segmentation/SliceProvenance.h"
 
@@ -23,6 +25,12 @@ SegmentTerminology terminologyFromJson(const nlohmann::json& json);
 nlohmann::json segmentToJson(const Segment& segment);
 /// Fills `segment` from the members present in `json` (others stay as they are).
 void updateSegmentFromJson(const nlohmann::json& json, Segment& segment);
+
+/// {"size": [i, j, k], "origin": [x, y, z], "spacing": [si, sj, sk], "direction": [[row 0], ...]}
+/// (LPS; columns are the index axes). Numbers are written so that they read back exactly.
+nlohmann::json geometryToJson(const ImageGeometry& geometry);
+/// Throws std::invalid_argument naming the member that is missing or wrong.
+ImageGeometry geometryFromJson(const nlohmann::json& json);
 
 /// Per-slice provenance: {"axial": {"drawn": [12, 18], "interpolated": [13, 14, ...]},
 /// "coronal": {...}, "sagittal": {...}}; families and sources without slices are left out.

@@ -1,5 +1,6 @@
 #include "Segmentation/SparseMask.h"
 
+#include <algorithm>
 #include <cstring>
 
 namespace annotrace {
@@ -38,6 +39,26 @@ bool SparseMask::assign(std::size_t i, std::size_t j, std::size_t k, bool value)
   --count_;
   if (--brick->count == 0) brick.reset();  // memory follows content
   return true;
+}
+
+std::size_t SparseMask::setRun(std::size_t i, std::size_t j, std::size_t k, std::size_t length) {
+  std::size_t added = 0;
+  const std::size_t end = i + length;
+  while (i < end) {
+    std::unique_ptr<Brick>& brick = bricks_[brickIndex(i, j, k)];
+    if (!brick) brick = std::make_unique<Brick>();
+    const std::size_t brickEnd = std::min(end, (i | (kBrickEdge - 1)) + 1);
+    std::uint8_t* voxel = &brick->voxels[offsetInBrick(i, j, k)];
+    std::uint32_t newly = 0;
+    for (; i < brickEnd; ++i, ++voxel) {
+      newly += *voxel == 0 ? 1u : 0u;
+      *voxel = 1;
+    }
+    brick->count += newly;
+    added += newly;
+  }
+  count_ += added;
+  return added;
 }
 
 std::size_t SparseMask::allocatedBricks() const {

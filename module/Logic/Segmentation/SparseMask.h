@@ -40,6 +40,9 @@ class SparseMask {
   /// Sets or clears one voxel; returns true when it changed.
   bool assign(std::size_t i, std::size_t j, std::size_t k, bool value);
   void flip(std::size_t i, std::size_t j, std::size_t k) { assign(i, j, k, !test(i, j, k)); }
+  /// Sets voxels (i .. i + length - 1, j, k), a run along i inside the grid, brick by brick.
+  /// Returns how many were newly set.
+  std::size_t setRun(std::size_t i, std::size_t j, std::size_t k, std::size_t length);
   /// True when the brick holding (i, j, k) has no set voxel (lets loops skip it).
   bool brickEmpty(std::size_t i, std::size_t j, std::size_t k) const {
     return bricks_[brickIndex(i, j, k)] == nullptr;
