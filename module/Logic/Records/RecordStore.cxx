@@ -158,6 +158,8 @@ OpenedRecord RecordStore::open(const UnlockedMember& reader, const std::string& 
   const std::string id = resolve(idOrPrefix);
   const RecordHeader header = verified(id);
   const std::string author = header.header.value("author", std::string());
+  // Membership first: a removed member's cached project key decrypts nothing through here.
+  VaultAppender appender = vault_->beginAppend(reader);
   OpenedRecord opened;
   try {
     opened = RecordFile::open(fileOf(id), reader.projectKey(),
@@ -165,7 +167,6 @@ OpenedRecord RecordStore::open(const UnlockedMember& reader, const std::string& 
   } catch (const RecordError& error) {
     fail(VaultErrorCode::BadRecord, error.what());
   }
-  VaultAppender appender = vault_->beginAppend(reader);
   appender.append(std::string(kDecrypted), targetsFor(id, header.header.value("source", json())),
                   "");
   return opened;

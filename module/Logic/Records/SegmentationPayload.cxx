@@ -1,5 +1,6 @@
 #include "Records/SegmentationPayload.h"
 
+#include <algorithm>
 #include <array>
 #include <cstring>
 #include <string>
@@ -57,15 +58,21 @@ class Reader {
 };
 
 std::vector<std::uint8_t> encodeRuns(const SparseMask& mask) {
-  std::vector<std::uint8_t> out;
+  // forEachRun visits bricks row by brick row, not in linear order: sort the runs first.
   const auto& size = mask.size();
-  std::uint64_t previousEnd = 0;
+  std::vector<std::pair<std::uint64_t, std::uint64_t>> runs;
   mask.forEachRun([&](std::size_t i, std::size_t j, std::size_t k, std::size_t length) {
-    const std::uint64_t start = (static_cast<std::uint64_t>(k) * size[1] + j) * size[0] + i;
+    runs.emplace_back((static_cast<std::uint64_t>(k) * size[1] + j) * size[0] + i, length);
+  });
+  std::sort(runs.begin(), runs.end());
+  std::vector<std::uint8_t> out;
+  out.reserve(runs.size() * 4);
+  std::uint64_t previousEnd = 0;
+  for (const auto& [start, length] : runs) {
     putVarint(out, start - previousEnd);
     putVarint(out, length);
     previousEnd = start + length;
-  });
+  }
   return out;
 }
 

@@ -106,7 +106,8 @@ VaultReport VaultVerifier::verify(const Vault& vault) {
 
   // 2. Roles, entry by entry. Record authors are needed for the self-review rule.
   const fs::path records = vault.recordsFolder();
-  std::map<std::string, json> headers;  // id -> header, for files that parse
+  std::map<fs::path, json> headers;         // file -> header, for files that parse
+  std::map<std::string, std::string> authors;  // record id -> author, for well-named files
   std::error_code ec;
   std::vector<fs::path> files;
   for (fs::directory_iterator it(records, ec), end; !ec && it != end; it.increment(ec)) {
@@ -118,7 +119,10 @@ VaultReport VaultVerifier::verify(const Vault& vault) {
   for (const fs::path& file : files) {
     try {
       const RecordHeader header = RecordFile::readHeader(file);
-      headers[header.id] = header.header;
+      headers[file] = header.header;
+      if (RecordFile::idFromFileName(file) == header.id) {
+        authors[header.id] = header.header.value("author", std::string());
+      }
     } catch (const RecordError&) {
       // reported with the records below
     }
@@ -138,8 +142,8 @@ VaultReport VaultVerifier::verify(const Vault& vault) {
         problem("NotReviewer", lineOf(entry),
                 "a review decision by " + entry.actor + ", who was " + entry.role);
       }
-      const auto header = headers.find(target);
-      if (header != headers.end() && header->second.value("author", std::string()) == entry.actor) {
+      const auto author = authors.find(target);
+      if (author != authors.end() && author->second == entry.actor) {
         problem("SelfReview", lineOf(entry), entry.actor + " decided on their own record");
       }
     }
@@ -179,7 +183,7 @@ VaultReport VaultVerifier::verify(const Vault& vault) {
       continue;
     }
     present.insert(*id);
-    const auto header = headers.find(*id);
+    const auto header = headers.find(file);
     if (header == headers.end()) {
       try {
         RecordFile::readHeader(file);

@@ -58,8 +58,8 @@ class SparseMask {
   /// The smallest box holding every set voxel; nullopt when the mask is empty.
   std::optional<IndexBox> bounds() const;
 
-  /// Calls fn(i, j, k, length) for every maximal run of set voxels along i, in linear order
-  /// (k, then j, then i ascending).
+  /// Calls fn(i, j, k, length) for every maximal run of set voxels along i, brick row by brick
+  /// row (k / 16, then j / 16, then k, j, i ascending): not in linear order across brick rows.
   template <typename Fn>
   void forEachRun(Fn&& fn) const;
 
