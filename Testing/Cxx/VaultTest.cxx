@@ -161,23 +161,33 @@ TEST_F(VaultTest, UnlockAdminAndTheProjectKeyOpensARecord) {
   EXPECT_TRUE(reopened.auditLog().verify(reopened.publicKeyLookup()).ok());
 }
 
-TEST_F(VaultTest, WrongPassphraseChangesNoFileAndIsAuditedByTheNextUnlock) {
+TEST_F(VaultTest, WrongPassphraseOnlyNotesTheFailureWhichTheNextUnlockAudits) {
   Vault::init(folder, "alice", "alice pass", fastOptions());
-  const auto before = snapshot(folder);
+  auto before = snapshot(folder);
 
+  {
+    // Another process fails and exits: the note outlives it.
+    Vault vault = Vault::open(folder, fastOptions());
+    std::string message;
+    EXPECT_EQ(codeOf([&] { vault.unlock("alice", "not the passphrase"); }, &message),
+              VaultErrorCode::WrongPassphrase);
+    EXPECT_NE(message.find("wrong passphrase for member alice"), std::string::npos) << message;
+  }
+  auto after = snapshot(folder);
+  const std::string note = after.at("unlock-failures.log");
+  EXPECT_EQ(std::count(note.begin(), note.end(), '\n'), 1);  // one whole line
+  after.erase("unlock-failures.log");
+  EXPECT_EQ(after, before);  // nothing else changed, no partial file
   Vault vault = Vault::open(folder, fastOptions());
-  std::string message;
-  EXPECT_EQ(codeOf([&] { vault.unlock("alice", "not the passphrase"); }, &message),
-            VaultErrorCode::WrongPassphrase);
-  EXPECT_NE(message.find("wrong passphrase for member alice"), std::string::npos) << message;
-  EXPECT_EQ(snapshot(folder), before);  // same files, same bytes
   ASSERT_EQ(vault.pendingUnlockFailures().size(), 1u);
   EXPECT_EQ(vault.pendingUnlockFailures()[0].member, "alice");
 
+  before = snapshot(folder);
   EXPECT_EQ(codeOf([&] { vault.unlock("nobody", "x"); }), VaultErrorCode::UnknownMember);
   EXPECT_EQ(snapshot(folder), before);
 
   const UnlockedMember alice = vault.unlock("alice", "alice pass");
+  EXPECT_FALSE(fs::exists(folder / "unlock-failures.log"));
   EXPECT_TRUE(vault.pendingUnlockFailures().empty());
   const auto all = vault.auditLog().filter();
   ASSERT_EQ(all.size(), 3u);

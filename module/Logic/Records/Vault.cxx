@@ -273,6 +273,22 @@ std::string nowUtc(const AuditClock& clock) {
 
 // --- Names ----------------------------------------------------------------------------------
 
+namespace {
+
+// One whole line, one write(), fsynced: a crash leaves the line or nothing.
+void noteUnlockFailure(const fs::path& folder, const std::string& member, const std::string& utc) {
+  const fs::path file = folder / Vault::kUnlockFailures;
+  const std::string line = canonicalJson(json{{"member", member}, {"utc", utc}}) + "\n";
+  const UniqueFd fd(::open(file.c_str(), O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0600));
+  if (!fd || !writeFully(fd.get(), line) || ::fsync(fd.get()) != 0) {
+    fail(VaultErrorCode::Io, "wrong passphrase for member " + member +
+                                 ", and the failure could not be noted in " + file.string() +
+                                 ": " + errnoText());
+  }
+}
+
+}  // namespace
+
 std::string_view toString(VaultErrorCode code) {
   switch (code) {
     case VaultErrorCode::Io:
@@ -515,17 +531,62 @@ VaultAppender Vault::beginAppend(const UnlockedMember& member) {
   return VaultAppender(std::move(writer), member.id(), listed->role, member.signingSeed());
 }
 
+namespace {
+
+std::vector<UnlockFailure> parseFailures(const std::string& text) {
+  std::vector<UnlockFailure> out;
+  std::istringstream lines(text);
+  std::string line;
+  while (std::getline(lines, line)) {
+    try {
+      const json value = json::parse(line);
+      out.push_back({value.at("member").get<std::string>(), value.at("utc").get<std::string>()});
+    } catch (const json::exception&) {
+      out.push_back({"(unreadable note)", line.substr(0, 80)});
+    }
+  }
+  return out;
+}
+
+std::string readFileText(const fs::path& file) {
+  std::ifstream in(file, std::ios::binary);
+  std::stringstream buffer;
+  buffer << in.rdbuf();
+  return buffer.str();
+}
+
+}  // namespace
+
+std::vector<UnlockFailure> Vault::pendingUnlockFailures() const {
+  return parseFailures(readFileText(folder_ / kUnlockFailures));
+}
+
+// Under the audit lock. The notes are moved aside first, so a failure noted meanwhile goes to
+// a fresh file and is logged next time; a crash after logging logs them twice rather than not at all.
 void Vault::appendPendingFailures(AuditLog::Writer& writer, const UnlockedMember& member) {
-  for (const auto& failure : pendingFailures_) {
+  const fs::path notes = folder_ / kUnlockFailures;
+  const fs::path taking = folder_ / (std::string(kUnlockFailures) + ".taking");
+  std::error_code ec;
+  if (!fs::exists(taking, ec)) {
+    if (!fs::exists(notes, ec)) return;
+    if (::rename(notes.c_str(), taking.c_str()) != 0) {
+      fail(VaultErrorCode::Io, "cannot read the failed-unlock notes " + notes.string() + ": " +
+                                   errnoText());
+    }
+  }
+  for (const auto& failure : parseFailures(readFileText(taking))) {
     writer.append({member.id(),
                    std::string(toString(member.role())),
                    "unlock-failed",
                    {failure.member},
                    "wrong passphrase for member " + failure.member + " at " + failure.utc +
-                       " (recorded by the next member to unlock in that session)"},
+                       " (recorded by the next member to unlock)"},
                   member.signingSeed());
   }
-  pendingFailures_.clear();
+  if (::unlink(taking.c_str()) != 0 && errno != ENOENT) {
+    fail(VaultErrorCode::Io, "cannot remove " + taking.string() + ": " + errnoText());
+  }
+  syncVaultFolder(folder_);
 }
 
 UnlockedMember Vault::unlock(const std::string& memberId, std::string_view passphrase) {
@@ -554,8 +615,10 @@ UnlockedMember Vault::unlock(const std::string& memberId, std::string_view passp
                                              passphrase);
   } catch (const crypto::KeyError& error) {
     if (error.code() == crypto::KeyError::Code::WrongPassphrase) {
-      pendingFailures_.push_back({memberId, nowUtc(options_.clock)});
-      fail(VaultErrorCode::WrongPassphrase, "wrong passphrase for member " + memberId);
+      noteUnlockFailure(folder_, memberId, nowUtc(options_.clock));
+      fail(VaultErrorCode::WrongPassphrase,
+           "wrong passphrase for member " + memberId +
+               " (noted; the next member to unlock records it in the audit log)");
     }
     fail(VaultErrorCode::MalformedFile,
          "the keys of member " + memberId + " cannot be opened: " + error.what());

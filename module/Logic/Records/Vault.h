@@ -162,6 +162,7 @@ class Vault {
  public:
   static constexpr std::string_view kMembership = "membership.json";
   static constexpr std::string_view kLock = "vault.lock";
+  static constexpr std::string_view kUnlockFailures = "unlock-failures.log";
 
   /// Creates a vault in `folder` (created if missing; refused with NotEmpty if it has files).
   static Vault init(const std::filesystem::path& folder, const std::string& adminId,
@@ -171,10 +172,11 @@ class Vault {
   static Vault open(const std::filesystem::path& folder, VaultOptions options = {});
 
   /// Opens the member's keys and unwraps the project key; appends "unlock-ok" signed by them.
-  /// A wrong passphrase throws WrongPassphrase and writes nothing: the failed member cannot
-  /// sign, so the failure is kept in this object and appended as "unlock-failed" (actor: the
-  /// next member who unlocks through this object, target: the failed member) before that
-  /// member's "unlock-ok". Failures in a session where nobody unlocks afterwards are lost.
+  /// A wrong passphrase throws WrongPassphrase. The failed member cannot sign, so the failure
+  /// is noted as one whole fsynced line in unlock-failures.log (nothing else changes) and
+  /// appended as "unlock-failed" (actor: the next member who appends, in any process; target:
+  /// the failed member) before that member's own entry. The note is unsigned until then:
+  /// someone with write access can delete it before it is logged (Docs/Vault.md).
   UnlockedMember unlock(const std::string& memberId, std::string_view passphrase);
 
   /// Admin only. Writes the member's files, wraps the project key for them, appends
@@ -202,7 +204,8 @@ class Vault {
   PublicKeyLookup publicKeyLookup() const;
 
   const Membership& membership() const { return membership_; }
-  const std::vector<UnlockFailure>& pendingUnlockFailures() const { return pendingFailures_; }
+  /// Failed unlocks not yet in the audit log (read from unlock-failures.log).
+  std::vector<UnlockFailure> pendingUnlockFailures() const;
   AuditLog& auditLog() { return log_; }
   const AuditLog& auditLog() const { return log_; }
   const std::filesystem::path& folder() const { return folder_; }
@@ -226,7 +229,6 @@ class Vault {
   VaultOptions options_;
   AuditLog log_;
   Membership membership_;
-  std::vector<UnlockFailure> pendingFailures_;
 };
 
 }  // namespace annotrace::records
