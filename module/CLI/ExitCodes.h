@@ -9,6 +9,7 @@ enum ExitCode : int {
   kExitOk = 0,
   kExitInputError = 1,  ///< the input could not be read or loaded (message names file and problem)
   kExitUsageError = 2,  ///< the command line itself is wrong
+  kExitVerifyFailed = 3,  ///< audit verify found problems (it names each)
   kExitCancelled = 130  ///< interrupted (Ctrl-C), as shells report SIGINT
 };
 

@@ -14,6 +14,7 @@
 #include "IO/VolumeReader.h"
 #include "InfoCommand.h"
 #include "SeriesCommand.h"
+#include "VaultCommands.h"
 
 namespace {
 
@@ -48,14 +49,41 @@ Usage:
                       [--plane P] [--max-slices M] [--direction both|forward|backward]
       Carry a segment from slice N to its neighbours, adapting it to the image, until the
       structure ends (or M slices each way). One undo step.
+
+Label records (a vault folder; Docs/UserGuide.md, "Label records"). Passphrases come from
+--passphrase-file F (--new-passphrase-file for a new member), from ANNOTRACE_PASSPHRASE
+(ANNOTRACE_NEW_PASSPHRASE), or from a prompt on the terminal; never from the command line.
+  annotrace vault init VAULT --admin ID            create a vault with its first admin
+  annotrace vault status VAULT                     members, records by status, audit head
+  annotrace user add VAULT --as ADMIN --id ID --role annotator|reviewer|admin
+  annotrace user remove VAULT --as ADMIN --id ID
+  annotrace user role VAULT --as ADMIN --id ID --role ROLE
+  annotrace user list VAULT
+  annotrace record save VAULT --as ID --labels SEG [--volume V [--series S]] [--parents A,B]
+                        [--submit] [--json]
+      Encrypt, sign and store a label map (with its sidecar's segments, terminology,
+      provenance and edit log) as an immutable record; --volume records the image's identity.
+  annotrace record list VAULT [--json]             records with status (draft, submitted,
+                                                   approved, rejected)
+  annotrace record show VAULT ID                   the signed header (no key needed)
+  annotrace record open VAULT ID --as ID --out SEG [--volume V]   decrypt into a label map
+  annotrace record submit VAULT ID --as AUTHOR
+  annotrace record review VAULT ID --as REVIEWER --approve|--reject --reason TEXT
+  annotrace audit verify VAULT [--as ID] [--json]  check the chain, signatures, roles and every
+                                                   record; exit 3 naming each problem
+  annotrace audit show VAULT [--case STUDY_UID] [--record ID] [--user ID] [--action A]
+                       [--from UTC] [--until UTC] [--json]
+  annotrace audit head VAULT                       the last entry's seq and hash (write it
+                                                   down elsewhere to detect a dropped tail)
   annotrace help | --help | -h
   annotrace --version
 
 --series ID chooses one stack when the input holds several: the id shown by `annotrace series`
 or a unique prefix of it.
 
-Exit codes: 0 success, 1 unreadable input or failed load/write (the message names the file and
-the problem), 2 wrong command line, 130 interrupted with Ctrl-C.
+Exit codes: 0 success, 1 unreadable input, failed load/write or a refused vault action (the
+message names the file and the problem), 2 wrong command line, 3 audit verify found problems,
+130 interrupted with Ctrl-C.
 )";
 
 int usageError(const std::string& message) {
@@ -86,6 +114,10 @@ int main(int argc, char** argv) {
     if (command == "edit") return EditCommand::run(rest);
     if (command == "interpolate") return EditCommand::runInterpolate(rest);
     if (command == "propagate") return EditCommand::runPropagate(rest);
+    if (command == "vault") return VaultCommands::runVault(rest);
+    if (command == "user") return VaultCommands::runUser(rest);
+    if (command == "record") return VaultCommands::runRecord(rest);
+    if (command == "audit") return VaultCommands::runAudit(rest);
     return usageError("unknown command '" + command + "'");
   } catch (const UsageError& e) {
     return usageError(e.what());
