@@ -380,6 +380,44 @@ TEST_F(RecordTamperTest, ARecordForgedByARemovedMemberIsRefused) {
   EXPECT_EQ(report.records, 2u);
 }
 
+TEST_F(RecordTamperTest, RemovalRotatesTheProjectKeySoTheRemovedMemberCannotReadNewRecords) {
+  Vault vault = Vault::open(folder, fastOptions());
+  RecordStore store(vault);
+  const UnlockedMember ann = vault.unlock("ann", "ann pass");
+  const crypto::SymmetricKey annKey = ann.projectKey();  // what ann could have kept
+  const UnlockedMember ada = vault.unlock("ada", "ada pass");
+  EXPECT_EQ(vault.membership().keyEpoch, 1u);
+  vault.removeMember(ada, "ann");
+  EXPECT_EQ(vault.membership().keyEpoch, 2u);
+  EXPECT_FALSE(fs::exists(folder / "keys/ann.json"));
+  const json rexKeys = json::parse(readText(folder / "keys/rex.json"));
+  ASSERT_EQ(rexKeys["stanzas"].size(), 2u);
+  const auto rotated = entriesWith(vault, "project-key-rotated");
+  ASSERT_EQ(rotated.size(), 1u);
+  EXPECT_EQ(rotated[0].targets, std::vector<std::string>{"epoch:2"});
+
+  const UnlockedMember rex = vault.unlock("rex", "rex pass");
+  EXPECT_NE(rex.projectKey(), annKey);
+  const SavedRecord after = store.save(rex, RecordInfo{}, payload(8));
+  // ann's old key does not open the new record; rex (epoch 2 and epoch 1) opens both.
+  try {
+    RecordFile::open(after.file, annKey, crypto::ed25519PublicKey(rex.signingSeed()), after.id);
+    ADD_FAILURE() << "the old project key opened a record saved after the rotation";
+  } catch (const RecordError& error) {
+    EXPECT_EQ(error.code(), RecordErrorCode::KeyUnwrapFailed);
+  }
+  EXPECT_EQ(store.open(rex, after.id).plaintext, payload(8));
+  EXPECT_EQ(store.open(rex, first.id).plaintext, payload(1));
+  // A member added after the rotation reads records of both epochs.
+  vault.addMember(ada, "nia", Role::Reviewer, "nia pass");
+  const UnlockedMember nia = vault.unlock("nia", "nia pass");
+  EXPECT_EQ(store.open(nia, first.id).plaintext, payload(1));
+  EXPECT_EQ(store.open(nia, after.id).plaintext, payload(8));
+  const VaultReport report = VaultVerifier::verify(vault);
+  EXPECT_TRUE(report.ok()) << describe(report);
+  EXPECT_EQ(report.records, 3u);
+}
+
 TEST_F(RecordTamperTest, ADecisionByAnAnnotatorWrittenIntoTheLogIsRefused) {
   Vault vault = Vault::open(folder, fastOptions());
   const UnlockedMember ann = vault.unlock("ann", "ann pass");

@@ -334,7 +334,7 @@ TEST_F(VaultTest, ARemovedMemberCannotUnlockAndTheirOldEntriesStillVerify) {
   const AuditVerifyResult result = other.auditLog().verify(other.publicKeyLookup());
   ASSERT_FALSE(result.ok());
   EXPECT_EQ(result.problem->code, AuditErrorCode::UnknownActor);
-  EXPECT_EQ(result.problem->seq, removed[0].seq + 1);
+  EXPECT_EQ(result.problem->seq, removed[0].seq + 2);  // after the key rotation entry
 }
 
 TEST_F(VaultTest, AStanzaDeletedByHandStopsTheUnlock) {
@@ -368,7 +368,7 @@ TEST_F(VaultTest, TheWholeAuditLogVerifiesAfterEverything) {
   const std::vector<std::string> expected = {
       "vault-created",         "unlock-ok",    "member-added",  "member-added", "unlock-ok",
       "member-change-refused", "role-changed", "unlock-failed", "unlock-ok",    "member-removed",
-      "role-changed"};
+      "project-key-rotated",   "role-changed"};
   EXPECT_EQ(actions, expected);
   EXPECT_EQ(reopened.membership().find("alice")->role, Role::Reviewer);
   EXPECT_EQ(reopened.membership().signer, "carol");

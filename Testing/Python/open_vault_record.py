@@ -2,8 +2,8 @@
 """Independent reader of a record in an Annotrace vault (Docs/Vault.md, Docs/RecordFormat.md).
 
 Shares no code with the C++ side: from the vault folder, a member id and that member's
-passphrase it opens the member's sealed X25519 key (scrypt + AES-256-GCM), unwraps the project
-key from the member's stanza (X25519 + HKDF-SHA-256 + AES-256-GCM), takes the author's Ed25519
+passphrase it opens the member's sealed X25519 key (scrypt + AES-256-GCM), unwraps every epoch of the
+project key from the member's stanzas (X25519 + HKDF-SHA-256 + AES-256-GCM), takes the author's Ed25519
 key from membership.json, verifies and decrypts the record with verify_record.py, decodes the
 segmentation payload (segment table + LEB128 runs) and writes the labels as a NIfTI file with
 nibabel (each segment with its label value; overlapping voxels take the later segment).
@@ -49,17 +49,23 @@ def unseal(sealed, passphrase):
     return AESGCM(key).decrypt(b64(sealed["nonce"]), b64(sealed["ciphertext"]), SEAL_AAD)
 
 
-def project_key(vault, member, passphrase):
+def project_keys(vault, member, passphrase):
+    """Every epoch's project key, newest first."""
     with open(os.path.join(vault, "members", member + ".json")) as f:
         member_file = json.load(f)
     x25519 = X25519PrivateKey.from_private_bytes(unseal(member_file["x25519_sealed"], passphrase))
     with open(os.path.join(vault, "keys", member + ".json")) as f:
-        stanza = json.load(f)["stanza"]
-    ephemeral, recipient = b64(stanza["ephemeral"]), b64(stanza["recipient"])
-    shared = x25519.exchange(X25519PublicKey.from_public_bytes(ephemeral))
-    wrapping = HKDF(algorithm=SHA256(), length=32, salt=ephemeral + recipient,
-                    info=STANZA_INFO).derive(shared)
-    return AESGCM(wrapping).decrypt(b64(stanza["nonce"]), b64(stanza["wrapped"]), STANZA_INFO)
+        stanzas = json.load(f)["stanzas"]
+    keys = []
+    for entry in sorted(stanzas, key=lambda e: -e["epoch"]):
+        stanza = entry["stanza"]
+        ephemeral, recipient = b64(stanza["ephemeral"]), b64(stanza["recipient"])
+        shared = x25519.exchange(X25519PublicKey.from_public_bytes(ephemeral))
+        wrapping = HKDF(algorithm=SHA256(), length=32, salt=ephemeral + recipient,
+                        info=STANZA_INFO).derive(shared)
+        keys.append(AESGCM(wrapping).decrypt(b64(stanza["nonce"]), b64(stanza["wrapped"]),
+                                             STANZA_INFO))
+    return keys
 
 
 def varints(data):
@@ -111,7 +117,7 @@ def main():
     args = parser.parse_args()
     with open(args.passphrase_file) as f:
         passphrase = f.readline().rstrip("\r\n")
-    key = project_key(args.vault, args.member, passphrase)
+    keys = project_keys(args.vault, args.member, passphrase)
     record = os.path.join(args.vault, "records", args.record_id + ".atrec")
     with open(record, "rb") as f:
         data = f.read()
@@ -120,7 +126,14 @@ def main():
         members = {m["id"]: m for m in json.load(f)["members"]}
     author_key = b64(members[header["author"]]["ed25519"])
     try:
-        record_id, header, plaintext = verify_record.verify(data, author_key, key, args.record_id)
+        for i, key in enumerate(keys):  # records name no key epoch: newest first
+            try:
+                record_id, header, plaintext = verify_record.verify(data, author_key, key,
+                                                                    args.record_id)
+                break
+            except verify_record.Refused:
+                if i + 1 == len(keys):
+                    raise
         table, labels = decode_payload(plaintext)
     except (verify_record.Refused, ValueError, KeyError) as error:
         print(f"FAIL: {record}: {error}", file=sys.stderr)

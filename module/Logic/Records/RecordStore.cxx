@@ -135,9 +135,12 @@ SavedRecord RecordStore::save(const UnlockedMember& author, RecordInfo info,
   info.role = std::string(toString(appender.role()));
   info.auditEntry = std::to_string(head.seq + 1);
   info.auditHead = head.hash;
+  // The current epoch's key, as the membership read under the lock says.
+  const ProjectKeyRing keys = vault_->projectKeys(author);
   fs::path written;
-  const EncodedRecord record = RecordFile::write(pending, info, payload, author.projectKey(),
-                                                 author.signingSeed(), options, &written);
+  const EncodedRecord record =
+      RecordFile::write(pending, info, payload, keys.key(vault_->membership().keyEpoch),
+                        author.signingSeed(), options, &written);
   std::string reason = "state " + info.state;
   if (!info.parents.empty()) {
     reason += "; derived from";
@@ -160,12 +163,20 @@ OpenedRecord RecordStore::open(const UnlockedMember& reader, const std::string& 
   const std::string author = header.header.value("author", std::string());
   // Membership first: a removed member's cached project key decrypts nothing through here.
   VaultAppender appender = vault_->beginAppend(reader);
+  // Records name no epoch: the newest key is tried first, then the older ones (a failed key
+  // unwrap costs one AES-GCM on 32 bytes).
+  const ProjectKeyRing keys = vault_->projectKeys(reader);
+  const PublicKey signer = *vault_->publicKeyOf(author, entrySeqOf(header));
   OpenedRecord opened;
-  try {
-    opened = RecordFile::open(fileOf(id), reader.projectKey(),
-                              *vault_->publicKeyOf(author, entrySeqOf(header)), id);
-  } catch (const RecordError& error) {
-    fail(VaultErrorCode::BadRecord, error.what());
+  for (std::uint32_t epoch = keys.epochs(); epoch >= 1; --epoch) {
+    try {
+      opened = RecordFile::open(fileOf(id), keys.key(epoch), signer, id);
+      break;
+    } catch (const RecordError& error) {
+      if (error.code() != RecordErrorCode::KeyUnwrapFailed || epoch == 1) {
+        fail(VaultErrorCode::BadRecord, error.what());
+      }
+    }
   }
   appender.append(std::string(kDecrypted), targetsFor(id, header.header.value("source", json())),
                   "");

@@ -19,216 +19,17 @@
 #include "Core/DurableIO.h"
 #include "Records/CanonicalJson.h"
 #include "Records/PendingRecords.h"
+#include "Records/ProjectKeyRing.h"
+#include "Records/VaultFiles.h"
 
 namespace annotrace::records {
 
 namespace fs = std::filesystem;
 using crypto::Bytes;
 using nlohmann::json;
+using namespace vaultfiles;
 
 namespace {
-
-constexpr int kVersion = 1;
-
-[[noreturn]] void fail(VaultErrorCode code, const std::string& message) {
-  throw VaultError(code, message);
-}
-
-std::string errnoText() {
-  return std::strerror(errno);
-}
-
-template <std::size_t N>
-void wipe(std::array<std::uint8_t, N>& bytes) {
-  OPENSSL_cleanse(bytes.data(), bytes.size());
-}
-void wipe(Bytes& bytes) {
-  if (!bytes.empty()) OPENSSL_cleanse(bytes.data(), bytes.size());
-}
-
-// Wipes a byte vector when leaving scope.
-struct WipeOnExit {
-  Bytes& bytes;
-  ~WipeOnExit() { wipe(bytes); }
-};
-
-template <std::size_t N>
-std::array<std::uint8_t, N> fixed(const Bytes& bytes, const std::string& what) {
-  if (bytes.size() != N) {
-    fail(VaultErrorCode::MalformedFile,
-         what + " has " + std::to_string(bytes.size()) + " bytes instead of " + std::to_string(N));
-  }
-  std::array<std::uint8_t, N> out{};
-  std::copy(bytes.begin(), bytes.end(), out.begin());
-  return out;
-}
-
-template <std::size_t N>
-std::array<std::uint8_t, N> fromBase64(const json& value, const std::string& what) {
-  if (!value.is_string()) fail(VaultErrorCode::MalformedFile, what + " is missing or not text");
-  auto bytes = crypto::base64Decode(value.get<std::string>());
-  if (!bytes) fail(VaultErrorCode::MalformedFile, what + " is not valid base64");
-  return fixed<N>(*bytes, what);
-}
-
-void checkId(const std::string& id) {
-  const bool ok =
-      !id.empty() && id.size() <= 64 && id.front() != '.' && id.front() != '-' &&
-      std::all_of(id.begin(), id.end(), [](char c) {
-        return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '.' || c == '_' || c == '-';
-      });
-  if (!ok) {
-    fail(VaultErrorCode::InvalidId,
-         "member id \"" + id +
-             "\" is not allowed: use 1 to 64 lowercase letters, digits, '.', '_' or '-', not "
-             "starting with '.' or '-'");
-  }
-}
-
-void checkPassphrase(std::string_view passphrase) {
-  if (passphrase.empty()) fail(VaultErrorCode::EmptyPassphrase, "the passphrase must not be empty");
-}
-
-// --- Files ----------------------------------------------------------------------------------
-
-void syncVaultFolder(const fs::path& folder) {
-  if (!syncFolder(folder)) {
-    fail(VaultErrorCode::Io, "cannot open folder " + folder.string() + ": " + errnoText());
-  }
-}
-
-// Temporary file in the target's folder, fsync, rename over the target, fsync the folder.
-void writeAtomically(const fs::path& target, std::string_view text) {
-  static std::atomic<unsigned> counter{0};
-  const fs::path folder = target.parent_path();
-  const fs::path temp = folder / ("." + target.filename().string() + ".tmp-" +
-                                  std::to_string(::getpid()) + "-" + std::to_string(counter++));
-  const UniqueFd fd(::open(temp.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600));
-  if (fd.get() < 0) fail(VaultErrorCode::Io, "cannot create " + temp.string() + ": " + errnoText());
-  TemporaryPath remove(temp);
-  if (!writeFully(fd.get(), text)) {
-    fail(VaultErrorCode::Io, "cannot write " + target.string() + ": " + errnoText());
-  }
-  if (::fsync(fd.get()) != 0) {
-    fail(VaultErrorCode::Io, "cannot sync " + target.string() + " to disk: " + errnoText());
-  }
-  if (::rename(temp.c_str(), target.c_str()) != 0) {
-    fail(VaultErrorCode::Io, "cannot move " + target.string() + " into place: " + errnoText());
-  }
-  remove.keep();
-  syncVaultFolder(folder);
-}
-
-void writeJson(const fs::path& target, const json& value) {
-  writeAtomically(target, canonicalJson(value) + "\n");
-}
-
-json readJson(const fs::path& file, VaultErrorCode missingCode) {
-  std::ifstream in(file, std::ios::binary);
-  if (!in) fail(missingCode, "cannot read " + file.string());
-  std::stringstream buffer;
-  buffer << in.rdbuf();
-  try {
-    json value = json::parse(buffer.str());
-    if (!value.is_object())
-      fail(VaultErrorCode::MalformedFile, file.string() + " is not a JSON object");
-    return value;
-  } catch (const json::exception&) {
-    fail(VaultErrorCode::MalformedFile, file.string() + " is not valid JSON");
-  }
-}
-
-// Exclusive flock on vault.lock for membership changes.
-class VaultLock {
- public:
-  explicit VaultLock(const fs::path& folder)
-      : fd_(::open((folder / Vault::kLock).c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0600)) {
-    if (fd_.get() < 0) fail(VaultErrorCode::Io, "cannot open the vault lock: " + errnoText());
-    while (::flock(fd_.get(), LOCK_EX) != 0) {
-      if (errno != EINTR) fail(VaultErrorCode::Io, "cannot lock the vault: " + errnoText());
-    }
-  }  // closing the descriptor releases the lock
-
- private:
-  UniqueFd fd_;
-};
-
-fs::path memberFile(const fs::path& folder, const std::string& id) {
-  return folder / "members" / (id + ".json");
-}
-fs::path keyFile(const fs::path& folder, const std::string& id) {
-  return folder / "keys" / (id + ".json");
-}
-
-// --- Membership JSON ------------------------------------------------------------------------
-
-json toJson(const VaultMember& member) {
-  json out = {{"id", member.id},
-              {"role", std::string(toString(member.role))},
-              {"ed25519", crypto::base64Encode(member.ed25519)},
-              {"x25519", crypto::base64Encode(member.x25519)},
-              {"added_at_seq", member.addedAtSeq}};
-  if (member.removedAtSeq) out["removed_at_seq"] = *member.removedAtSeq;
-  return out;
-}
-
-json unsignedJson(const Membership& membership) {
-  json members = json::array();
-  for (const auto& member : membership.members) members.push_back(toJson(member));
-  return {{"version", kVersion},
-          {"members", members},
-          {"seq", membership.seq},
-          {"signer", membership.signer}};
-}
-
-std::uint64_t seqField(const json& value, const std::string& what) {
-  if (!value.is_number_unsigned()) fail(VaultErrorCode::MalformedFile, what + " is not a number");
-  return value.get<std::uint64_t>();
-}
-
-Membership parseMembership(const json& value, const std::string& file) {
-  const auto malformed = [&](const std::string& what) {
-    fail(VaultErrorCode::MalformedFile, file + ": " + what);
-  };
-  if (!value.contains("version") || value["version"] != kVersion) malformed("unknown version");
-  if (!value.contains("members") || !value["members"].is_array()) malformed("no member list");
-  if (!value.contains("signer") || !value["signer"].is_string()) malformed("no signer");
-  if (!value.contains("seq")) malformed("no seq");
-  Membership out;
-  out.seq = seqField(value["seq"], file + ": seq");
-  out.signer = value["signer"].get<std::string>();
-  for (const auto& row : value["members"]) {
-    if (!row.is_object() || !row.contains("id") || !row["id"].is_string() ||
-        !row.contains("role") || !row["role"].is_string()) {
-      malformed("a member without id or role");
-    }
-    VaultMember member;
-    member.id = row["id"].get<std::string>();
-    const std::string what = file + ": member " + member.id;
-    try {
-      member.role = roleFromString(row["role"].get<std::string>());
-    } catch (const VaultError&) {
-      malformed("member " + member.id + " has an unknown role");
-    }
-    member.ed25519 = fromBase64<32>(row.value("ed25519", json()), what + " ed25519 key");
-    member.x25519 = fromBase64<32>(row.value("x25519", json()), what + " x25519 key");
-    member.addedAtSeq = seqField(row.value("added_at_seq", json()), what + " added_at_seq");
-    if (row.contains("removed_at_seq")) {
-      member.removedAtSeq = seqField(row["removed_at_seq"], what + " removed_at_seq");
-    }
-    if (out.find(member.id)) malformed("member " + member.id + " is listed twice");
-    out.members.push_back(std::move(member));
-  }
-  return out;
-}
-
-json signMembership(const Membership& membership, const crypto::Ed25519Seed& seed) {
-  const std::string text = membership.signedText();
-  const crypto::Digest digest = crypto::sha256(crypto::asBytes(text));
-  json out = unsignedJson(membership);
-  out["sig"] = crypto::base64Encode(crypto::ed25519Sign(seed, digest));
-  return out;
-}
 
 // --- Member files ---------------------------------------------------------------------------
 
@@ -258,17 +59,9 @@ struct NewKeys {
   }
 };
 
-void writeStanza(const fs::path& folder, const std::string& id, const crypto::SymmetricKey& key,
-                 const crypto::X25519PublicKey& recipient) {
-  writeJson(keyFile(folder, id), {{"version", kVersion},
-                                  {"member", id},
-                                  {"stanza", crypto::wrapForRecipient(key, recipient).toJson()}});
-}
-
 std::string nowUtc(const AuditClock& clock) {
   return AuditLog::formatUtc(clock ? clock() : std::chrono::system_clock::now());
 }
-
 }  // namespace
 
 // --- Names ----------------------------------------------------------------------------------
@@ -289,116 +82,6 @@ void noteUnlockFailure(const fs::path& folder, const std::string& member, const 
 
 }  // namespace
 
-std::string_view toString(VaultErrorCode code) {
-  switch (code) {
-    case VaultErrorCode::Io:
-      return "Io";
-    case VaultErrorCode::NotEmpty:
-      return "NotEmpty";
-    case VaultErrorCode::NotAVault:
-      return "NotAVault";
-    case VaultErrorCode::MalformedFile:
-      return "MalformedFile";
-    case VaultErrorCode::BadMembershipSignature:
-      return "BadMembershipSignature";
-    case VaultErrorCode::SignerNotAdmin:
-      return "SignerNotAdmin";
-    case VaultErrorCode::InvalidId:
-      return "InvalidId";
-    case VaultErrorCode::InvalidRole:
-      return "InvalidRole";
-    case VaultErrorCode::EmptyPassphrase:
-      return "EmptyPassphrase";
-    case VaultErrorCode::UnknownMember:
-      return "UnknownMember";
-    case VaultErrorCode::MemberExists:
-      return "MemberExists";
-    case VaultErrorCode::MemberRemoved:
-      return "MemberRemoved";
-    case VaultErrorCode::WrongPassphrase:
-      return "WrongPassphrase";
-    case VaultErrorCode::NoKeyStanza:
-      return "NoKeyStanza";
-    case VaultErrorCode::KeyMismatch:
-      return "KeyMismatch";
-    case VaultErrorCode::NotAdmin:
-      return "NotAdmin";
-    case VaultErrorCode::LastAdmin:
-      return "LastAdmin";
-    case VaultErrorCode::UnknownRecord:
-      return "UnknownRecord";
-    case VaultErrorCode::AmbiguousRecord:
-      return "AmbiguousRecord";
-    case VaultErrorCode::NotAuthor:
-      return "NotAuthor";
-    case VaultErrorCode::NotReviewer:
-      return "NotReviewer";
-    case VaultErrorCode::SelfReview:
-      return "SelfReview";
-    case VaultErrorCode::WrongState:
-      return "WrongState";
-    case VaultErrorCode::MissingReason:
-      return "MissingReason";
-    case VaultErrorCode::BadRecord:
-      return "BadRecord";
-  }
-  return "Unknown";
-}
-
-std::string_view toString(Role role) {
-  switch (role) {
-    case Role::Annotator:
-      return "annotator";
-    case Role::Reviewer:
-      return "reviewer";
-    case Role::Admin:
-      return "admin";
-  }
-  return "annotator";
-}
-
-Role roleFromString(std::string_view text) {
-  if (text == "annotator") return Role::Annotator;
-  if (text == "reviewer") return Role::Reviewer;
-  if (text == "admin") return Role::Admin;
-  fail(VaultErrorCode::InvalidRole,
-       "unknown role \"" + std::string(text) + "\": use annotator, reviewer or admin");
-}
-
-const VaultMember* Membership::find(std::string_view id) const {
-  const auto it = std::find_if(members.begin(), members.end(),
-                               [&](const VaultMember& member) { return member.id == id; });
-  return it == members.end() ? nullptr : &*it;
-}
-
-std::string Membership::signedText() const {
-  return canonicalJson(unsignedJson(*this));
-}
-
-// --- UnlockedMember -------------------------------------------------------------------------
-
-UnlockedMember::UnlockedMember(std::string id, Role role, const crypto::Ed25519Seed& seed,
-                               const crypto::X25519PrivateKey& x25519,
-                               const crypto::SymmetricKey& projectKey)
-    : id_(std::move(id)), role_(role), seed_(seed), x25519_(x25519), projectKey_(projectKey) {}
-
-UnlockedMember::UnlockedMember(UnlockedMember&& other) noexcept
-    : id_(std::move(other.id_)),
-      role_(other.role_),
-      seed_(other.seed_),
-      x25519_(other.x25519_),
-      projectKey_(other.projectKey_) {
-  wipe(other.seed_);
-  wipe(other.x25519_);
-  wipe(other.projectKey_);
-}
-
-UnlockedMember::~UnlockedMember() {
-  wipe(seed_);
-  wipe(x25519_);
-  wipe(projectKey_);
-}
-
 // --- Vault ----------------------------------------------------------------------------------
 
 Vault::Vault(fs::path folder, VaultOptions options, AuditLog log, Membership membership)
@@ -408,30 +91,7 @@ Vault::Vault(fs::path folder, VaultOptions options, AuditLog log, Membership mem
       membership_(std::move(membership)) {}
 
 Membership Vault::readMembership(const fs::path& folder) {
-  const fs::path file = folder / kMembership;
-  std::error_code ec;
-  if (!fs::exists(file, ec)) {
-    fail(VaultErrorCode::NotAVault, folder.string() + " is not a vault: it has no membership.json");
-  }
-  const json value = readJson(file, VaultErrorCode::Io);
-  Membership membership = parseMembership(value, file.string());
-  if (!value.contains("sig") || !value["sig"].is_string()) {
-    fail(VaultErrorCode::BadMembershipSignature, file.string() + " is not signed");
-  }
-  const VaultMember* signer = membership.find(membership.signer);
-  if (!signer || !signer->active() || signer->role != Role::Admin) {
-    fail(VaultErrorCode::SignerNotAdmin,
-         file.string() + " is signed by \"" + membership.signer +
-             "\", who is not an admin of this vault: the membership list is refused");
-  }
-  const auto sig = crypto::base64Decode(value["sig"].get<std::string>());
-  const crypto::Digest digest = crypto::sha256(crypto::asBytes(membership.signedText()));
-  if (!sig || !crypto::ed25519Verify(signer->ed25519, digest, *sig)) {
-    fail(VaultErrorCode::BadMembershipSignature,
-         file.string() + " does not carry a valid signature by admin \"" + membership.signer +
-             "\": it was edited or forged, and is refused");
-  }
-  return membership;
+  return Membership::read(folder);
 }
 
 Vault Vault::init(const fs::path& folder, const std::string& adminId, std::string_view passphrase,
@@ -454,12 +114,8 @@ Vault Vault::init(const fs::path& folder, const std::string& adminId, std::strin
   syncVaultFolder(folder);
 
   const NewKeys keys;
-  crypto::SymmetricKey projectKey{};
-  crypto::randomBytes(projectKey);
-  struct WipeKey {
-    crypto::SymmetricKey& key;
-    ~WipeKey() { wipe(key); }
-  } wipeKey{projectKey};
+  ProjectKeyRing ring;
+  ring.addRandom();
 
   VaultMember admin;
   admin.id = adminId;
@@ -469,7 +125,7 @@ Vault Vault::init(const fs::path& folder, const std::string& adminId, std::strin
 
   writeJson(memberFile(folder, adminId),
             memberFileJson(adminId, keys.seed, keys.x25519, passphrase, options.scrypt));
-  writeStanza(folder, adminId, projectKey, admin.x25519);
+  ring.write(folder, adminId, admin.x25519);
 
   AuditLog log = AuditLog::create(folder, options.clock);
   const AuditEntry created =
@@ -480,7 +136,7 @@ Vault Vault::init(const fs::path& folder, const std::string& adminId, std::strin
   membership.members.push_back(admin);
   membership.seq = created.seq;
   membership.signer = adminId;
-  writeJson(folder / kMembership, signMembership(membership, keys.seed));
+  writeJson(folder / kMembership, membership.signedJson(keys.seed));
   return Vault(folder, std::move(options), std::move(log), std::move(membership));
 }
 
@@ -492,11 +148,13 @@ Vault Vault::open(const fs::path& folder, VaultOptions options) {
 
 void Vault::recoverInterrupted(AuditLog::Writer& writer, const std::string& actor,
                                const std::string& role, const crypto::Ed25519Seed& seed) {
+  // Pending records first: a save cut off inside its "record-created" line left the record
+  // naming entry head + 1, which its "record-recovered" must take before anything else does.
+  PendingRecords::recover(writer, recordsFolder(), actor, role, seed);
   // A torn line found on open() or by beginAppend() is recorded by whoever appends next.
   for (const auto& torn : log_.takeRecovered()) {
     writer.append(AuditLog::tornLineEvent(torn, actor, role), seed);
   }
-  PendingRecords::recover(writer, recordsFolder(), actor, role, seed);
 }
 
 AuditEntry Vault::append(const AuditEvent& event, const crypto::Ed25519Seed& seed) {
@@ -638,22 +296,8 @@ UnlockedMember Vault::unlock(const std::string& memberId, std::string_view passp
     fail(VaultErrorCode::KeyMismatch,
          "the keys in members/" + memberId + ".json are not the ones the membership list names");
   }
-  const fs::path stanzaFile = keyFile(folder_, memberId);
-  std::error_code ec;
-  if (!fs::exists(stanzaFile, ec)) {
-    fail(VaultErrorCode::NoKeyStanza, "no project key is wrapped for member " + memberId);
-  }
-  const json stanzaJson = readJson(stanzaFile, VaultErrorCode::Io);
-  crypto::SymmetricKey projectKey{};
-  try {
-    projectKey = crypto::unwrapAsRecipient(
-        crypto::RecipientStanza::fromJson(stanzaJson.value("stanza", json())), x25519);
-  } catch (const crypto::KeyError& error) {
-    fail(VaultErrorCode::NoKeyStanza,
-         "the project key wrapped for member " + memberId + " cannot be opened: " + error.what());
-  }
-  UnlockedMember member(memberId, listed->role, seed, x25519, projectKey);
-  wipe(projectKey);
+  const ProjectKeyRing ring = ProjectKeyRing::read(folder_, memberId, x25519);
+  UnlockedMember member(memberId, listed->role, seed, x25519, ring.key(membership_.keyEpoch));
   beginAppend(member).append("unlock-ok", {memberId}, "");
   return member;
 }
@@ -701,7 +345,7 @@ void Vault::addMember(const UnlockedMember& admin, const std::string& newId, Rol
   member.x25519 = crypto::x25519PublicKey(keys.x25519);
   writeJson(memberFile(folder_, newId),
             memberFileJson(newId, keys.seed, keys.x25519, newPassphrase, options_.scrypt));
-  writeStanza(folder_, newId, admin.projectKey(), member.x25519);
+  projectKeys(admin).write(folder_, newId, member.x25519);
   const AuditEntry entry =
       append({admin.id(), "admin", "member-added", {newId}, "role " + std::string(toString(role))},
              admin.signingSeed());
@@ -710,7 +354,7 @@ void Vault::addMember(const UnlockedMember& admin, const std::string& newId, Rol
   next.members.push_back(member);
   next.seq = entry.seq;
   next.signer = admin.id();
-  writeJson(folder_ / kMembership, signMembership(next, admin.signingSeed()));
+  writeJson(folder_ / kMembership, next.signedJson(admin.signingSeed()));
   membership_ = std::move(next);
 }
 
@@ -725,15 +369,30 @@ void Vault::removeMember(const UnlockedMember& admin, const std::string& id) {
   if (id == admin.id()) {
     fail(VaultErrorCode::LastAdmin, "an admin cannot remove themselves; ask another admin");
   }
-  const AuditEntry entry =
-      append({admin.id(), "admin", "member-removed", {id}, ""}, admin.signingSeed());
+  // Rotate: a new epoch, wrapped for everyone who stays, before the list makes it current (a
+  // crash in between leaves an unused epoch in the key files, nothing worse).
+  ProjectKeyRing ring = projectKeys(admin);
+  ring.addRandom();
+  std::size_t rewrapped = 0;
+  for (const VaultMember& member : membership_.members) {
+    if (member.active() && member.id != id) {
+      ring.write(folder_, member.id, member.x25519);
+      ++rewrapped;
+    }
+  }
+  VaultAppender appender = beginAppend(admin);
+  const AuditEntry entry = appender.append("member-removed", {id}, "");
+  const AuditEntry rotated = appender.append(
+      "project-key-rotated", {"epoch:" + std::to_string(ring.epochs())},
+      "after removing " + id + "; re-wrapped for " + std::to_string(rewrapped) + " members");
   Membership next = membership_;
   for (auto& member : next.members) {
     if (member.id == id) member.removedAtSeq = entry.seq;
   }
-  next.seq = entry.seq;
+  next.keyEpoch = ring.epochs();
+  next.seq = rotated.seq;
   next.signer = admin.id();
-  writeJson(folder_ / kMembership, signMembership(next, admin.signingSeed()));
+  writeJson(folder_ / kMembership, next.signedJson(admin.signingSeed()));
   membership_ = std::move(next);
   const fs::path stanza = keyFile(folder_, id);
   if (::unlink(stanza.c_str()) != 0 && errno != ENOENT) {
@@ -774,7 +433,7 @@ void Vault::setRole(const UnlockedMember& admin, const std::string& id, Role rol
   }
   next.seq = entry.seq;
   next.signer = admin.id();
-  writeJson(folder_ / kMembership, signMembership(next, admin.signingSeed()));
+  writeJson(folder_ / kMembership, next.signedJson(admin.signingSeed()));
   membership_ = std::move(next);
 }
 
@@ -791,6 +450,10 @@ std::optional<crypto::Ed25519PublicKey> keyAt(const Membership& membership,
 std::optional<crypto::Ed25519PublicKey> Vault::publicKeyOf(const std::string& actor,
                                                            std::uint64_t seq) const {
   return keyAt(membership_, actor, seq);
+}
+
+ProjectKeyRing Vault::projectKeys(const UnlockedMember& member) const {
+  return ProjectKeyRing::read(folder_, member.id(), member.x25519PrivateKey());
 }
 
 PublicKeyLookup Vault::publicKeyLookup() const {

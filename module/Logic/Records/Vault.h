@@ -24,101 +24,13 @@
 
 #include "Records/AuditLog.h"
 #include "Records/CryptoPrimitives.h"
+#include "Records/Membership.h"
 #include "Records/MemberKeys.h"
+#include "Records/ProjectKeyRing.h"
+#include "Records/UnlockedMember.h"
+#include "Records/VaultError.h"
 
 namespace annotrace::records {
-
-enum class VaultErrorCode {
-  Io,                      ///< a file or folder cannot be read or written
-  NotEmpty,                ///< init(): the folder already has files
-  NotAVault,               ///< open(): no membership.json
-  MalformedFile,           ///< a vault file is not what it should be (JSON, fields, key lengths)
-  BadMembershipSignature,  ///< membership.json was edited or forged: the signature fails
-  SignerNotAdmin,          ///< membership.json is signed by someone who is not a current admin
-  InvalidId,               ///< a member id that cannot be a file name
-  InvalidRole,             ///< not "annotator", "reviewer" or "admin"
-  EmptyPassphrase,         ///< a new passphrase must not be empty
-  UnknownMember,           ///< no such member
-  MemberExists,            ///< addMember(): the id is (or was) taken
-  MemberRemoved,           ///< the member was removed from the vault
-  WrongPassphrase,         ///< unlock(): the passphrase does not open the member's keys
-  NoKeyStanza,             ///< unlock(): no project key wrapped for this member
-  KeyMismatch,             ///< a member's keys do not match the public keys in the membership
-  NotAdmin,                ///< only an admin may change the membership
-  LastAdmin,  ///< the change would leave the vault without an admin (or remove oneself)
-  UnknownRecord,    ///< no committed record has that id or prefix
-  AmbiguousRecord,  ///< the prefix matches several records
-  NotAuthor,        ///< only the record's author may do this (submit)
-  NotReviewer,      ///< review decisions need the reviewer or admin role
-  SelfReview,       ///< the author cannot review their own record (separation of duties)
-  WrongState,       ///< e.g. submitting a record twice, reviewing a draft or a decided record
-  MissingReason,    ///< a review decision needs a reason
-  BadRecord,        ///< the record fails verification (the message says why)
-};
-
-std::string_view toString(VaultErrorCode code);
-
-class VaultError : public std::runtime_error {
- public:
-  VaultError(VaultErrorCode code, const std::string& message)
-      : std::runtime_error(message), code_(code) {}
-  VaultErrorCode code() const { return code_; }
-
- private:
-  VaultErrorCode code_;
-};
-
-enum class Role { Annotator, Reviewer, Admin };
-std::string_view toString(Role role);
-/// Throws VaultError(InvalidRole).
-Role roleFromString(std::string_view text);
-
-/// One row of the membership list. Removed members stay, with removedAtSeq, so that their
-/// earlier audit entries still verify.
-struct VaultMember {
-  std::string id;
-  Role role = Role::Annotator;
-  crypto::Ed25519PublicKey ed25519{};
-  crypto::X25519PublicKey x25519{};
-  std::uint64_t addedAtSeq = 0;               ///< the audit entry that added the member
-  std::optional<std::uint64_t> removedAtSeq;  ///< the audit entry that removed the member
-  bool active() const { return !removedAtSeq; }
-};
-
-/// The signed list (membership.json), as read and verified.
-struct Membership {
-  std::vector<VaultMember> members;
-  std::uint64_t seq = 0;  ///< the audit entry that produced this version
-  std::string signer;     ///< the admin who signed it
-  const VaultMember* find(std::string_view id) const;
-  /// Canonical JSON without "sig": the bytes whose SHA-256 the signature covers.
-  std::string signedText() const;
-};
-
-/// A member's secrets after unlock(). Wiped (OPENSSL_cleanse) when destroyed.
-class UnlockedMember {
- public:
-  UnlockedMember(std::string id, Role role, const crypto::Ed25519Seed& seed,
-                 const crypto::X25519PrivateKey& x25519, const crypto::SymmetricKey& projectKey);
-  UnlockedMember(const UnlockedMember&) = delete;
-  UnlockedMember& operator=(const UnlockedMember&) = delete;
-  UnlockedMember(UnlockedMember&& other) noexcept;
-  UnlockedMember& operator=(UnlockedMember&&) = delete;
-  ~UnlockedMember();
-
-  const std::string& id() const { return id_; }
-  Role role() const { return role_; }  ///< as of unlock(); changes are re-checked on use
-  const crypto::Ed25519Seed& signingSeed() const { return seed_; }
-  const crypto::X25519PrivateKey& x25519PrivateKey() const { return x25519_; }
-  const crypto::SymmetricKey& projectKey() const { return projectKey_; }
-
- private:
-  std::string id_;
-  Role role_;
-  crypto::Ed25519Seed seed_{};
-  crypto::X25519PrivateKey x25519_{};
-  crypto::SymmetricKey projectKey_{};
-};
 
 struct VaultOptions {
   /// scrypt cost for new members' sealed keys; tests use ScryptParameters::minimum().
@@ -160,7 +72,7 @@ struct UnlockFailure {
 
 class Vault {
  public:
-  static constexpr std::string_view kMembership = "membership.json";
+  static constexpr std::string_view kMembership = Membership::kFile;
   static constexpr std::string_view kLock = "vault.lock";
   static constexpr std::string_view kUnlockFailures = "unlock-failures.log";
 
@@ -184,8 +96,9 @@ class Vault {
   /// refusal is audited as "member-change-refused", signed by them.
   void addMember(const UnlockedMember& admin, const std::string& newId, Role role,
                  std::string_view newPassphrase);
-  /// Admin only. Marks the member removed (kept for verification), deletes their key stanza,
-  /// appends "member-removed". The project key is not rotated (see Docs/Vault.md).
+  /// Admin only. Marks the member removed (kept for verification), rotates the project key
+  /// (a new epoch wrapped for every remaining member; records saved from now on use it),
+  /// deletes their key file, appends "member-removed" and "project-key-rotated".
   void removeMember(const UnlockedMember& admin, const std::string& id);
   /// Admin only. Appends "role-changed" and re-signs the membership.
   void setRole(const UnlockedMember& admin, const std::string& id, Role role);
@@ -200,6 +113,11 @@ class Vault {
   /// them up to (not including) the entry that removed them. For AuditLog::verify.
   std::optional<crypto::Ed25519PublicKey> publicKeyOf(const std::string& actor,
                                                       std::uint64_t seq) const;
+  /// Every epoch of the project key, unwrapped with the member's key (re-read from their key
+  /// file: a rotation by another process counts). The current one is
+  /// membership().keyEpoch.
+  ProjectKeyRing projectKeys(const UnlockedMember& member) const;
+
   /// publicKeyOf over a snapshot of the current membership, as a PublicKeyLookup.
   PublicKeyLookup publicKeyLookup() const;
 

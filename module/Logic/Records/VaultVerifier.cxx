@@ -129,6 +129,7 @@ VaultReport VaultVerifier::verify(const Vault& vault) {
   }
 
   RoleReplay roles;
+  std::uint32_t rotations = 0;
   std::map<std::uint64_t, RoleReplay::State> authorRoleAtEntry;  // record-created seq -> role
   for (const AuditEntry& entry : entries) {
     const std::string message = roles.apply(entry);
@@ -150,6 +151,10 @@ VaultReport VaultVerifier::verify(const Vault& vault) {
     if (entry.action == RecordStore::kCreated) {
       authorRoleAtEntry[entry.seq] = {entry.role, true};
     }
+    if (entry.action == "project-key-rotated") {
+      if (entry.role != "admin") problem("RoleMismatch", lineOf(entry), "a key rotation by a non-admin");
+      ++rotations;
+    }
   }
   if (log.ok()) {
     for (const VaultMember& member : vault.membership().members) {
@@ -161,6 +166,11 @@ VaultReport VaultVerifier::verify(const Vault& vault) {
                     (member.active() ? "" : " (removed)") +
                     ", which the audit log does not establish: the list was replaced");
       }
+    }
+    if (vault.membership().keyEpoch != rotations + 1) {
+      problem("MembershipMismatch", "membership.json",
+              "names project key epoch " + std::to_string(vault.membership().keyEpoch) +
+                  " but the audit log records " + std::to_string(rotations) + " rotations");
     }
     if (roles.members().size() != vault.membership().members.size()) {
       problem("MembershipMismatch", "membership.json",
