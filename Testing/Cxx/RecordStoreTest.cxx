@@ -132,8 +132,8 @@ class RecordStoreTest : public ::testing::Test {
 
 TEST_F(RecordStoreTest, ARealLabelMapRoundTripsThroughASignedEncryptedRecord) {
   const Volume ct = VolumeFileIO::read(test::dataPath("nifti_totalseg/example_ct_sm.nii.gz"));
-  const LabelmapBundle labels = LabelmapFileIO::read(
-      test::dataPath("nifti_totalseg/example_seg.nii.gz"), &ct.geometry());
+  const LabelmapBundle labels =
+      LabelmapFileIO::read(test::dataPath("nifti_totalseg/example_seg.nii.gz"), &ct.geometry());
   ASSERT_EQ(labels.segmentation.segmentCount(), 41u);
 
   Vault vault = Vault::open(folder, fastOptions());
@@ -369,8 +369,8 @@ TEST_F(RecordTamperTest, ARecordForgedByARemovedMemberIsRefused) {
   info.role = "annotator";
   info.auditEntry = std::to_string(head.seq + 1);
   info.auditHead = head.hash;
-  const EncodedRecord forged = RecordFile::write(vault.recordsFolder(), info,
-                                                 payload(6), ann.projectKey(), ann.signingSeed());
+  const EncodedRecord forged = RecordFile::write(vault.recordsFolder(), info, payload(6),
+                                                 ann.projectKey(), ann.signingSeed());
   const VaultReport report = VaultVerifier::verify(vault);
   ASSERT_FALSE(report.ok());
   EXPECT_EQ(report.problems[0].code, "UnknownSigner") << describe(report);
@@ -435,8 +435,7 @@ TEST_F(RecordTamperTest, ADecisionByAnAnnotatorWrittenIntoTheLogIsRefused) {
                           ann.signingSeed());
   report = VaultVerifier::verify(vault);
   const auto codes = problemCodes(report);
-  EXPECT_NE(std::find(codes.begin(), codes.end(), "RoleMismatch"), codes.end())
-      << describe(report);
+  EXPECT_NE(std::find(codes.begin(), codes.end(), "RoleMismatch"), codes.end()) << describe(report);
 }
 
 TEST_F(RecordTamperTest, ARolledBackMembershipListIsCaughtByTheLog) {

@@ -15,9 +15,8 @@ using nlohmann::json;
 using records::Vault;
 
 json entryJson(const records::AuditEntry& e) {
-  return {{"seq", e.seq},     {"utc", e.utc},         {"actor", e.actor},
-          {"role", e.role},   {"action", e.action},   {"targets", e.targets},
-          {"reason", e.reason}, {"hash", e.hash}};
+  return {{"seq", e.seq},       {"utc", e.utc},         {"actor", e.actor},   {"role", e.role},
+          {"action", e.action}, {"targets", e.targets}, {"reason", e.reason}, {"hash", e.hash}};
 }
 
 int verify(const std::vector<std::string>& rest) {
@@ -38,9 +37,9 @@ int verify(const std::vector<std::string>& rest) {
               << "\n";
   } else {
     std::cout << report.entries << " audit entries and " << report.records
-              << " records verified; head " << report.head.seq << " " << report.head.hash
-              << "\n";
-    for (const auto& p : report.problems) std::cout << "PROBLEM " << p.code << ": " << p.message << "\n";
+              << " records verified; head " << report.head.seq << " " << report.head.hash << "\n";
+    for (const auto& p : report.problems)
+      std::cout << "PROBLEM " << p.code << ": " << p.message << "\n";
     std::cout << (report.ok() ? "vault OK\n" : "vault FAILED verification\n");
   }
   // The run itself is an audited event when a member asks for it.
@@ -57,8 +56,8 @@ int verify(const std::vector<std::string>& rest) {
 }
 
 int show(const std::vector<std::string>& rest) {
-  const CommandLine line(rest, {"--json"}, {"--case", "--user", "--action", "--from", "--until",
-                                            "--record"});
+  const CommandLine line(rest, {"--json"},
+                         {"--case", "--user", "--action", "--from", "--until", "--record"});
   Vault vault = Vault::open(vaultArguments(line, "audit show")[0]);
   records::AuditFilter filter;
   filter.actor = line.value("--user");

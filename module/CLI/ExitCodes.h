@@ -10,7 +10,7 @@ enum ExitCode : int {
   kExitInputError = 1,  ///< the input could not be read or loaded (message names file and problem)
   kExitUsageError = 2,  ///< the command line itself is wrong
   kExitVerifyFailed = 3,  ///< audit verify found problems (it names each)
-  kExitCancelled = 130  ///< interrupted (Ctrl-C), as shells report SIGINT
+  kExitCancelled = 130    ///< interrupted (Ctrl-C), as shells report SIGINT
 };
 
 /// A mistake in the command line: printed with a pointer to `annotrace help`, exit code 2.

@@ -62,9 +62,9 @@ records::UnlockedMember unlockAs(Vault& vault, const CommandLine& line) {
 }
 
 int save(const std::vector<std::string>& rest) {
-  const CommandLine line(rest, {"--submit", "--json"},
-                         {"--as", "--labels", "--volume", "--series", "--parents",
-                          "--passphrase-file"});
+  const CommandLine line(
+      rest, {"--submit", "--json"},
+      {"--as", "--labels", "--volume", "--series", "--parents", "--passphrase-file"});
   Vault vault = Vault::open(vaultArguments(line, "record save")[0]);
   const std::optional<Volume> volume = loadVolume(line);
   const LabelmapBundle labels = LabelmapFileIO::read(requiredOption(line, "--labels"),
@@ -84,8 +84,8 @@ int save(const std::vector<std::string>& rest) {
               << "\n";
   } else {
     std::cout << "saved record " << saved.id << " (" << info.state << ", "
-              << labels.segmentation.segmentCount() << " segments, audit entry "
-              << saved.entry.seq << ")\n";
+              << labels.segmentation.segmentCount() << " segments, audit entry " << saved.entry.seq
+              << ")\n";
   }
   return kExitOk;
 }
@@ -101,8 +101,7 @@ int list(const std::vector<std::string>& rest) {
     return kExitOk;
   }
   for (const auto& r : records) {
-    std::cout << r.id.substr(0, 16) << "  " << r.createdUtc << "  " << r.author << "  "
-              << r.status;
+    std::cout << r.id.substr(0, 16) << "  " << r.createdUtc << "  " << r.author << "  " << r.status;
     if (!r.lastReviewer.empty()) std::cout << " by " << r.lastReviewer << ": " << r.lastReason;
     if (!r.parents.empty()) std::cout << "  (from " << r.parents.front().substr(0, 16) << ")";
     std::cout << "\n";
@@ -144,13 +143,14 @@ int open(const std::vector<std::string>& rest) {
   }
   const LabelmapBundle bundle = records::SegmentationPayload::decode(opened.plaintext);
   LabelmapFileIO::write(bundle.segmentation, out, nullptr, bundle.operationLog);
-  std::cout << "decrypted record " << opened.header.id << " ("
-            << bundle.segmentation.segmentCount() << " segments) into " << out << "\n";
+  std::cout << "decrypted record " << opened.header.id << " (" << bundle.segmentation.segmentCount()
+            << " segments) into " << out << "\n";
   return kExitOk;
 }
 
 int decide(const std::string& name, const std::vector<std::string>& rest) {
-  const CommandLine line(rest, {"--approve", "--reject"}, {"--as", "--reason", "--passphrase-file"});
+  const CommandLine line(rest, {"--approve", "--reject"},
+                         {"--as", "--reason", "--passphrase-file"});
   const auto args = vaultArguments(line, "record " + name, 1, "a record id");
   Vault vault = Vault::open(args[0]);
   RecordStore store(vault);
@@ -166,8 +166,8 @@ int decide(const std::string& name, const std::vector<std::string>& rest) {
   }
   const std::string reason = requiredOption(line, "--reason");
   const records::UnlockedMember reviewer = unlockAs(vault, line);
-  const auto decision = line.has("--approve") ? records::ReviewDecision::Approve
-                                              : records::ReviewDecision::Reject;
+  const auto decision =
+      line.has("--approve") ? records::ReviewDecision::Approve : records::ReviewDecision::Reject;
   const auto entry = store.review(reviewer, args[1], decision, reason);
   std::cout << entry.action << ": record " << entry.targets.front() << " by " << entry.actor
             << " (audit entry " << entry.seq << ")\n";

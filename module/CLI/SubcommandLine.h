@@ -29,8 +29,7 @@ inline std::string requiredOption(const CommandLine& line, const char* option) {
 
 /// The positional arguments: the vault folder, then `extra` more (e.g. a record id).
 inline std::vector<std::string> vaultArguments(const CommandLine& line, const std::string& what,
-                                               std::size_t extra = 0,
-                                               const char* extraName = "") {
+                                               std::size_t extra = 0, const char* extraName = "") {
   if (line.positional().size() != 1 + extra) {
     throw UsageError(what + " needs the vault folder" +
                      (extra ? std::string(" and ") + extraName : std::string()));

@@ -21,8 +21,8 @@ using records::Vault;
 void printMembers(const Vault& vault) {
   std::cout << "members:\n";
   for (const auto& member : vault.membership().members) {
-    std::cout << "  " << member.id << "  " << records::toString(member.role)
-              << "  added at entry " << member.addedAtSeq;
+    std::cout << "  " << member.id << "  " << records::toString(member.role) << "  added at entry "
+              << member.addedAtSeq;
     if (member.removedAtSeq) std::cout << ", removed at entry " << *member.removedAtSeq;
     std::cout << "\n";
   }

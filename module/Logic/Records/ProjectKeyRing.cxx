@@ -49,9 +49,8 @@ void ProjectKeyRing::write(const fs::path& vaultFolder, const std::string& membe
                            const crypto::X25519PublicKey& recipient) const {
   json stanzas = json::array();
   for (std::uint32_t epoch = 1; epoch <= epochs(); ++epoch) {
-    stanzas.push_back(
-        {{"epoch", epoch},
-         {"stanza", crypto::wrapForRecipient(keys_[epoch - 1], recipient).toJson()}});
+    stanzas.push_back({{"epoch", epoch},
+                       {"stanza", crypto::wrapForRecipient(keys_[epoch - 1], recipient).toJson()}});
   }
   writeJson(keyFile(vaultFolder, member),
             {{"version", kVersion}, {"member", member}, {"stanzas", stanzas}});
@@ -79,10 +78,9 @@ ProjectKeyRing ProjectKeyRing::read(const fs::path& vaultFolder, const std::stri
       ring.add(crypto::unwrapAsRecipient(
           crypto::RecipientStanza::fromJson(entry.value("stanza", json())), privateKey));
     } catch (const crypto::KeyError& error) {
-      fail(VaultErrorCode::NoKeyStanza, "the project key of epoch " +
-                                            std::to_string(ring.epochs() + 1) +
-                                            " wrapped for member " + member +
-                                            " cannot be opened: " + error.what());
+      fail(VaultErrorCode::NoKeyStanza,
+           "the project key of epoch " + std::to_string(ring.epochs() + 1) +
+               " wrapped for member " + member + " cannot be opened: " + error.what());
     }
   }
   return ring;

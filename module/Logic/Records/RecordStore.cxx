@@ -26,8 +26,7 @@ bool isLowerHex(const std::string& text) {
 
 std::uint64_t entrySeqOf(const RecordHeader& header) {
   const json& audit = header.header.value("audit", json());
-  const std::string entry =
-      audit.is_object() ? audit.value("entry", std::string()) : std::string();
+  const std::string entry = audit.is_object() ? audit.value("entry", std::string()) : std::string();
   if (entry.empty() || entry.size() > 19 ||
       !std::all_of(entry.begin(), entry.end(), [](char c) { return c >= '0' && c <= '9'; })) {
     fail(VaultErrorCode::BadRecord,
@@ -36,7 +35,9 @@ std::uint64_t entrySeqOf(const RecordHeader& header) {
   return std::stoull(entry);
 }
 
-std::string shortId(const std::string& id) { return id.substr(0, 12); }
+std::string shortId(const std::string& id) {
+  return id.substr(0, 12);
+}
 
 // The targets of an entry about a record: the record, then the study it labels (so that
 // "audit show --case STUDY" finds it).
@@ -63,8 +64,7 @@ ReviewState reviewState(const std::string& headerState, const std::vector<AuditE
     if (entry.targets.empty() || entry.targets.front() != id) continue;
     if (entry.action == RecordStore::kSubmitted) {
       state.status = "submitted";
-    } else if (entry.action == RecordStore::kApproved ||
-               entry.action == RecordStore::kRejected) {
+    } else if (entry.action == RecordStore::kApproved || entry.action == RecordStore::kRejected) {
       state = {entry.action == RecordStore::kApproved ? "approved" : "rejected", entry.actor,
                entry.reason};
     }
@@ -193,8 +193,8 @@ AuditEntry RecordStore::submit(const UnlockedMember& author, const std::string& 
                                         header.header.value("author", std::string()) +
                                         ") can submit record " + shortId(id));
   }
-  const ReviewState state =
-      reviewState(header.header.value("state", std::string()), appender.entries({.target = id}), id);
+  const ReviewState state = reviewState(header.header.value("state", std::string()),
+                                        appender.entries({.target = id}), id);
   if (state.status != "draft") {
     fail(VaultErrorCode::WrongState, "record " + shortId(id) + " is already " + state.status);
   }
@@ -225,13 +225,13 @@ AuditEntry RecordStore::review(const UnlockedMember& reviewer, const std::string
     fail(VaultErrorCode::SelfReview,
          "you are the author of record " + shortId(id) + ": another reviewer must decide");
   }
-  const ReviewState state =
-      reviewState(header.header.value("state", std::string()), appender.entries({.target = id}), id);
+  const ReviewState state = reviewState(header.header.value("state", std::string()),
+                                        appender.entries({.target = id}), id);
   if (state.status != "submitted") {
-    fail(VaultErrorCode::WrongState, "record " + shortId(id) + " is " + state.status +
-                                         (state.status == "draft"
-                                              ? ": its author must submit it first"
-                                              : " by " + state.reviewer + " already"));
+    fail(VaultErrorCode::WrongState,
+         "record " + shortId(id) + " is " + state.status +
+             (state.status == "draft" ? ": its author must submit it first"
+                                      : " by " + state.reviewer + " already"));
   }
   return appender.append(std::string(decision == ReviewDecision::Approve ? kApproved : kRejected),
                          targetsFor(id, source), reason);

@@ -166,7 +166,8 @@ LabelmapBundle SegmentationPayload::decode(std::span<const std::uint8_t> bytes) 
     std::uint64_t voxels = 1;
     std::uint64_t bricks = 1;
     for (const std::size_t s : grid.size) {
-      if (s == 0 || s > kMaxVoxels || voxels > kMaxVoxels / s) bad("the grid is empty or too large");
+      if (s == 0 || s > kMaxVoxels || voxels > kMaxVoxels / s)
+        bad("the grid is empty or too large");
       voxels *= s;
       bricks *= (s + SparseMask::kBrickEdge - 1) / SparseMask::kBrickEdge;
     }

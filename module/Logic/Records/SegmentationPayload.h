@@ -32,9 +32,8 @@ class SegmentationPayload {
   static constexpr std::uint64_t kMaxVoxels = std::uint64_t{1} << 33;  ///< grids we accept
   static constexpr std::uint64_t kMaxBricks = std::uint64_t{1} << 22;  ///< 32 MB brick table
 
-  static std::vector<std::uint8_t> encode(const Segmentation& segmentation,
-                                          const nlohmann::json& operations =
-                                              nlohmann::json::array());
+  static std::vector<std::uint8_t> encode(
+      const Segmentation& segmentation, const nlohmann::json& operations = nlohmann::json::array());
 
   /// Throws std::runtime_error naming what is wrong ("segmentation payload: ...").
   static LabelmapBundle decode(std::span<const std::uint8_t> bytes);

@@ -32,9 +32,9 @@ json sourceIdentity(const Volume& volume) {
     uids += '\n';
   }
   source["sop_instances"] = std::to_string(volume.sourceFrames.size());
-  source["sop_instances_sha256"] =
-      volume.sourceFrames.empty() ? std::string()
-                                  : crypto::toHex(crypto::sha256(crypto::asBytes(uids)));
+  source["sop_instances_sha256"] = volume.sourceFrames.empty()
+                                       ? std::string()
+                                       : crypto::toHex(crypto::sha256(crypto::asBytes(uids)));
   return source;
 }
 

@@ -75,8 +75,8 @@ void noteUnlockFailure(const fs::path& folder, const std::string& member, const 
   const UniqueFd fd(::open(file.c_str(), O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0600));
   if (!fd || !writeFully(fd.get(), line) || ::fsync(fd.get()) != 0) {
     fail(VaultErrorCode::Io, "wrong passphrase for member " + member +
-                                 ", and the failure could not be noted in " + file.string() +
-                                 ": " + errnoText());
+                                 ", and the failure could not be noted in " + file.string() + ": " +
+                                 errnoText());
   }
 }
 
@@ -220,7 +220,8 @@ std::vector<UnlockFailure> Vault::pendingUnlockFailures() const {
 }
 
 // Under the audit lock. The notes are moved aside first, so a failure noted meanwhile goes to
-// a fresh file and is logged next time; a crash after logging logs them twice rather than not at all.
+// a fresh file and is logged next time; a crash after logging logs them twice rather than not at
+// all.
 void Vault::appendPendingFailures(AuditLog::Writer& writer, const UnlockedMember& member) {
   const fs::path notes = folder_ / kUnlockFailures;
   const fs::path taking = folder_ / (std::string(kUnlockFailures) + ".taking");
@@ -228,8 +229,8 @@ void Vault::appendPendingFailures(AuditLog::Writer& writer, const UnlockedMember
   if (!fs::exists(taking, ec)) {
     if (!fs::exists(notes, ec)) return;
     if (::rename(notes.c_str(), taking.c_str()) != 0) {
-      fail(VaultErrorCode::Io, "cannot read the failed-unlock notes " + notes.string() + ": " +
-                                   errnoText());
+      fail(VaultErrorCode::Io,
+           "cannot read the failed-unlock notes " + notes.string() + ": " + errnoText());
     }
   }
   for (const auto& failure : parseFailures(readFileText(taking))) {

@@ -24,8 +24,8 @@
 
 #include "Records/AuditLog.h"
 #include "Records/CryptoPrimitives.h"
-#include "Records/Membership.h"
 #include "Records/MemberKeys.h"
+#include "Records/Membership.h"
 #include "Records/ProjectKeyRing.h"
 #include "Records/UnlockedMember.h"
 #include "Records/VaultError.h"

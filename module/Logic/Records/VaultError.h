@@ -24,7 +24,7 @@ enum class VaultErrorCode {
   NoKeyStanza,             ///< unlock(): no project key wrapped for this member
   KeyMismatch,             ///< a member's keys do not match the public keys in the membership
   NotAdmin,                ///< only an admin may change the membership
-  LastAdmin,  ///< the change would leave the vault without an admin (or remove oneself)
+  LastAdmin,        ///< the change would leave the vault without an admin (or remove oneself)
   UnknownRecord,    ///< no committed record has that id or prefix
   AmbiguousRecord,  ///< the prefix matches several records
   NotAuthor,        ///< only the record's author may do this (submit)

@@ -106,5 +106,4 @@ fs::path keyFile(const fs::path& folder, const std::string& id) {
 
 // --- Membership JSON ------------------------------------------------------------------------
 
-
 }  // namespace annotrace::records::vaultfiles

@@ -106,7 +106,7 @@ VaultReport VaultVerifier::verify(const Vault& vault) {
 
   // 2. Roles, entry by entry. Record authors are needed for the self-review rule.
   const fs::path records = vault.recordsFolder();
-  std::map<fs::path, json> headers;         // file -> header, for files that parse
+  std::map<fs::path, json> headers;            // file -> header, for files that parse
   std::map<std::string, std::string> authors;  // record id -> author, for well-named files
   std::error_code ec;
   std::vector<fs::path> files;
@@ -152,7 +152,8 @@ VaultReport VaultVerifier::verify(const Vault& vault) {
       authorRoleAtEntry[entry.seq] = {entry.role, true};
     }
     if (entry.action == "project-key-rotated") {
-      if (entry.role != "admin") problem("RoleMismatch", lineOf(entry), "a key rotation by a non-admin");
+      if (entry.role != "admin")
+        problem("RoleMismatch", lineOf(entry), "a key rotation by a non-admin");
       ++rotations;
     }
   }
@@ -175,8 +176,7 @@ VaultReport VaultVerifier::verify(const Vault& vault) {
     if (roles.members().size() != vault.membership().members.size()) {
       problem("MembershipMismatch", "membership.json",
               "the audit log adds " + std::to_string(roles.members().size()) +
-                  " members but the list has " +
-                  std::to_string(vault.membership().members.size()));
+                  " members but the list has " + std::to_string(vault.membership().members.size()));
     }
   }
 
@@ -248,9 +248,9 @@ VaultReport VaultVerifier::verify(const Vault& vault) {
     const auto role = authorRoleAtEntry.find(seq);
     if (created && role != authorRoleAtEntry.end() &&
         header->second.value("role", std::string()) != role->second.role) {
-      problem("RoleMismatch", where, "the record claims role " +
-                                         header->second.value("role", std::string()) +
-                                         " but its entry says " + role->second.role);
+      problem("RoleMismatch", where,
+              "the record claims role " + header->second.value("role", std::string()) +
+                  " but its entry says " + role->second.role);
       continue;
     }
     ++report.records;

@@ -63,7 +63,8 @@ ImageGeometry geometryFromJson(const json& object) {
   g.spacing = numbers3(object["spacing"], "spacing");
   const json& direction = object["direction"];
   if (!direction.is_array() || direction.size() != 3) {
-    throw std::invalid_argument("\"geometry\" member \"direction\" must be three rows of three numbers");
+    throw std::invalid_argument(
+        "\"geometry\" member \"direction\" must be three rows of three numbers");
   }
   for (int r = 0; r < 3; ++r) g.direction[r] = numbers3(direction[r], "direction");
   return g;
