@@ -2,10 +2,8 @@
 
 #include <fcntl.h>
 #include <unistd.h>
-#include <zlib.h>
 
 #include <algorithm>
-#include <atomic>
 #include <cerrno>
 #include <cstdio>
 #include <cstring>
@@ -16,6 +14,8 @@
 
 #include "Core/DurableIO.h"
 #include "Records/CanonicalJson.h"
+#include "Records/RecordStorage.h"
+#include "Records/ZlibStream.h"
 
 namespace annotrace::records {
 
@@ -90,82 +90,6 @@ std::string utcNow() {
   std::array<char, 32> text{};
   std::strftime(text.data(), text.size(), "%Y-%m-%dT%H:%M:%SZ", &parts);
   return text.data();
-}
-
-Bytes zlibCompress(std::span<const std::uint8_t> data) {
-  uLongf size = compressBound(static_cast<uLong>(data.size()));
-  Bytes out(size);
-  static const Bytef empty = 0;
-  const int result = compress2(out.data(), &size, data.empty() ? &empty : data.data(),
-                               static_cast<uLong>(data.size()), Z_DEFAULT_COMPRESSION);
-  if (result != Z_OK) {
-    throw RecordError(RecordErrorCode::Io, "cannot write the record: zlib compression failed (" +
-                                               std::to_string(result) + ")");
-  }
-  out.resize(size);
-  return out;
-}
-
-// At most `expected` bytes come out (a damaged length cannot make the reader allocate without
-// limit) and the stream must end exactly at the end of the payload.
-std::optional<Bytes> zlibDecompress(std::span<const std::uint8_t> data, std::uint64_t expected,
-                                    std::string& problem) {
-  struct Stream {
-    z_stream z{};
-    bool ready = false;
-    ~Stream() {
-      if (ready) inflateEnd(&z);
-    }
-  } stream;
-  if (inflateInit(&stream.z) != Z_OK) {
-    problem = "zlib cannot start";
-    return std::nullopt;
-  }
-  stream.ready = true;
-  stream.z.next_in = const_cast<Bytef*>(data.data());
-  stream.z.avail_in = static_cast<uInt>(data.size());
-  if (data.size() > std::numeric_limits<uInt>::max()) {
-    problem = "payload too large for one zlib call";
-    return std::nullopt;
-  }
-  Bytes out;
-  out.reserve(static_cast<std::size_t>(std::min<std::uint64_t>(expected, std::uint64_t{1} << 28)));
-  std::array<std::uint8_t, 65536> buffer{};
-  int result = Z_OK;
-  while (result == Z_OK) {
-    stream.z.next_out = buffer.data();
-    stream.z.avail_out = static_cast<uInt>(buffer.size());
-    result = inflate(&stream.z, Z_NO_FLUSH);
-    if (result != Z_OK && result != Z_STREAM_END) {
-      problem = stream.z.msg ? stream.z.msg : "invalid zlib data";
-      return std::nullopt;
-    }
-    out.insert(out.end(), buffer.begin(), buffer.end() - stream.z.avail_out);
-    if (out.size() > expected) {
-      problem = "more data than the " + std::to_string(expected) + " bytes the header states";
-      return std::nullopt;
-    }
-    if (result == Z_OK && stream.z.avail_in == 0 && stream.z.avail_out != 0) {
-      problem = "the zlib stream ends early";
-      return std::nullopt;
-    }
-  }
-  if (stream.z.avail_in != 0) {
-    problem = "data after the end of the zlib stream";
-    return std::nullopt;
-  }
-  return out;
-}
-
-Bytes readFile(const fs::path& file) {
-  std::ifstream in(file, std::ios::binary);
-  if (!in) {
-    refuse(RecordErrorCode::Io, file.string(),
-           std::string("cannot open the record: ") + std::strerror(errno));
-  }
-  Bytes bytes((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
-  if (in.bad()) refuse(RecordErrorCode::Io, file.string(), "cannot read the record");
-  return bytes;
 }
 
 // --- Header fields, checked once the signature has verified -----------------------------------
@@ -249,68 +173,6 @@ Layout layoutOf(const json& header, std::string_view name) {
       std::max<std::uint64_t>(1, (compressed + chunkSize - 1) / chunkSize);
   if (expectedChunks != layout.chunks) return bad("\"payload\" sizes do not fit together");
   return layout;
-}
-
-// --- Atomic, no-clobber file creation ---------------------------------------------------------
-
-void writeAll(int fd, std::span<const std::uint8_t> bytes, const fs::path& path) {
-  if (!writeFully(fd, bytes)) {
-    refuse(RecordErrorCode::Io, path.string(),
-           std::string("cannot write the record: ") + std::strerror(errno));
-  }
-}
-
-// Content addressing: the same name must hold the same bytes.
-void checkExisting(const fs::path& target, std::span<const std::uint8_t> bytes) {
-  const Bytes existing = readFile(target);
-  if (!std::equal(existing.begin(), existing.end(), bytes.begin(), bytes.end())) {
-    refuse(RecordErrorCode::AlreadyExists, target.string(),
-           "a different file already exists under this record's name; it was not replaced");
-  }
-}
-
-void storeNoClobber(const fs::path& target, std::span<const std::uint8_t> bytes) {
-  std::error_code ec;
-  if (fs::exists(target, ec)) return checkExisting(target, bytes);
-
-  static std::atomic<unsigned> counter{0};
-  const fs::path folder = target.parent_path();
-  TemporaryPath temp(folder / ("." + target.filename().string() + ".tmp-" +
-                               std::to_string(::getpid()) + "-" + std::to_string(counter++)));
-  const int fd = ::open(temp.path().c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
-  if (fd < 0) {
-    temp.keep();  // not ours: nothing to remove
-    refuse(
-        RecordErrorCode::Io, folder.string(),
-        std::string("cannot create a temporary file to write the record: ") + std::strerror(errno));
-  }
-  struct Closer {
-    int fd;
-    ~Closer() { ::close(fd); }
-  } closer{fd};
-  writeAll(fd, bytes, temp.path());
-  if (::fsync(fd) != 0) refuse(RecordErrorCode::Io, temp.path().string(), "cannot sync to disk");
-
-  // RENAME_NOREPLACE moves atomically and never replaces; where the file system lacks it, a
-  // hard link gives the same guarantee (link() fails on an existing name).
-  if (::renameat2(AT_FDCWD, temp.path().c_str(), AT_FDCWD, target.c_str(), RENAME_NOREPLACE) == 0) {
-    temp.keep();
-  } else if (errno == EEXIST) {
-    return checkExisting(target, bytes);  // another writer won the race
-  } else if (errno == EINVAL || errno == ENOSYS || errno == ENOTSUP) {
-    if (::link(temp.path().c_str(), target.c_str()) != 0) {
-      if (errno == EEXIST) return checkExisting(target, bytes);
-      refuse(RecordErrorCode::Io, target.string(),
-             std::string("cannot move the record into place: ") + std::strerror(errno));
-    }
-  } else {
-    refuse(RecordErrorCode::Io, target.string(),
-           std::string("cannot move the record into place: ") + std::strerror(errno));
-  }
-  if (!syncFolder(folder)) {
-    refuse(RecordErrorCode::Io, folder.string(),
-           std::string("cannot open the folder to sync it: ") + std::strerror(errno));
-  }
 }
 
 // --- Shared reading steps ---------------------------------------------------------------------
@@ -424,46 +286,6 @@ void checkId(const Parsed& parsed, const std::optional<std::string>& expectedId,
 
 // --- Public ----------------------------------------------------------------------------------
 
-std::string_view toString(RecordErrorCode code) {
-  switch (code) {
-    case RecordErrorCode::Io:
-      return "Io";
-    case RecordErrorCode::BadMagic:
-      return "BadMagic";
-    case RecordErrorCode::UnsupportedVersion:
-      return "UnsupportedVersion";
-    case RecordErrorCode::BadLength:
-      return "BadLength";
-    case RecordErrorCode::BadJson:
-      return "BadJson";
-    case RecordErrorCode::MalformedHeader:
-      return "MalformedHeader";
-    case RecordErrorCode::WrongSigner:
-      return "WrongSigner";
-    case RecordErrorCode::BadSignature:
-      return "BadSignature";
-    case RecordErrorCode::IdMismatch:
-      return "IdMismatch";
-    case RecordErrorCode::KeyUnwrapFailed:
-      return "KeyUnwrapFailed";
-    case RecordErrorCode::ChunkAuthFailed:
-      return "ChunkAuthFailed";
-    case RecordErrorCode::Truncated:
-      return "Truncated";
-    case RecordErrorCode::TrailingBytes:
-      return "TrailingBytes";
-    case RecordErrorCode::CiphertextDigestMismatch:
-      return "CiphertextDigestMismatch";
-    case RecordErrorCode::DecompressFailed:
-      return "DecompressFailed";
-    case RecordErrorCode::PlaintextDigestMismatch:
-      return "PlaintextDigestMismatch";
-    case RecordErrorCode::AlreadyExists:
-      return "AlreadyExists";
-  }
-  return "Unknown";
-}
-
 std::string RecordFile::keyId(const PublicKey& publicKey) {
   const crypto::Digest digest = crypto::sha256(publicKey);
   return crypto::toHex(std::span(digest).first(16));
@@ -535,7 +357,7 @@ EncodedRecord RecordFile::encode(const RecordInfo& info, std::span<const std::ui
   }
   const crypto::Digest chunkAad = crypto::sha256(crypto::asBytes(metaText));
 
-  const Bytes compressed = zlibCompress(plaintext);
+  const Bytes compressed = zlib::compress(plaintext);
   const std::size_t chunkCount =
       std::max<std::size_t>(1, (compressed.size() + options.chunkSize - 1) / options.chunkSize);
   if (chunkCount > kMaxChunks) invalid("too many chunks; use a larger chunk size");
@@ -698,7 +520,7 @@ OpenedRecord RecordFile::decode(std::span<const std::uint8_t> bytes, const Proje
            "the encrypted chunks are not the ones the header signs");
   }
   std::string problem;
-  auto plaintext = zlibDecompress(compressed, layout.plaintextBytes, problem);
+  auto plaintext = zlib::decompress(compressed, layout.plaintextBytes, problem);
   if (!plaintext) {
     refuse(RecordErrorCode::DecompressFailed, name,
            "the decrypted payload does not decompress: " + problem);
