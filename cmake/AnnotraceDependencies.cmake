@@ -1,8 +1,10 @@
 # Every dependency comes from Debian 12 packages (see Scripts in README.md).
 find_package(Threads REQUIRED)
 find_package(nlohmann_json 3 REQUIRED)
-find_package(GDCM REQUIRED)
-find_package(DCMTK REQUIRED CONFIG)
+if(NOT (ANNOTRACE_BUILD_FUZZERS AND ANNOTRACE_FUZZ_RECORDS_ONLY))  # record fuzzers: no DICOM
+  find_package(GDCM REQUIRED)
+  find_package(DCMTK REQUIRED CONFIG)
+endif()
 find_package(OpenSSL 3 REQUIRED)  # label records: AES-256-GCM, Ed25519, SHA-256
 # Only the IO modules and the level sets propagation uses: keeps ITK template instantiation (and
 # compile time) small.
