@@ -205,10 +205,13 @@ extern "C" int EVP_KDF_derive(EVP_KDF_CTX* ctx, unsigned char* key, size_t keyle
   if (n > floor.n || r > floor.r || p > floor.p) {
     const std::string what =
         "openWithPassphrase ran scrypt with the stored N = " + std::to_string(n) +
-        ", r = " + std::to_string(r) + ", p = " + std::to_string(p) + " (" +
-        std::to_string(128.0 * static_cast<double>(r) * static_cast<double>(n) / (1 << 20)) +
-        " MiB, " + std::to_string(static_cast<double>(n) / floor.n * r / floor.r * p) +
-        " times the cost of the minimum): MemberKeys sets no ceiling on attacker-supplied "
+        ", r = " + std::to_string(r) + ", p = " + std::to_string(p) + " (about " +
+        std::to_string(
+            static_cast<std::uint64_t>(128.0 * r * (static_cast<double>(n) + p) / (1 << 20))) +
+        " MiB and " +
+        std::to_string(
+            static_cast<std::uint64_t>(static_cast<double>(n) / floor.n * r / floor.r * p)) +
+        " times the time of the minimum): MemberKeys sets no ceiling on attacker-supplied "
         "scrypt parameters";
     if (envSet("ANNOTRACE_FUZZ_SCRYPT_CEILING", "abort")) finding(what);
     note("scrypt-ceiling", what +
