@@ -75,9 +75,30 @@ TEST(MemberKeys, SealedSecretsOpenOnlyWithTheirPassphrase) {
   } catch (const KeyError& e) {
     EXPECT_EQ(e.code(), KeyError::Code::WeakParameters);
   }
+  // Parameters from an edited file that would run for hours or exhaust memory (found by
+  // FuzzMemberKeys): refused before scrypt runs.
+  for (const ScryptParameters huge : {ScryptParameters{std::uint64_t(1) << 22, 8, 1},
+                                      ScryptParameters{std::uint64_t(1) << 15, 8, 65536},
+                                      ScryptParameters{std::uint64_t(1) << 15, 1024, 1}}) {
+    SealedSecret costly = again;
+    costly.parameters = huge;
+    try {
+      openWithPassphrase(costly, "correct horse battery staple");
+      ADD_FAILURE() << "huge scrypt parameters were accepted";
+    } catch (const KeyError& e) {
+      EXPECT_EQ(e.code(), KeyError::Code::Malformed);
+      EXPECT_NE(std::string(e.what()).find("are refused"), std::string::npos);
+    }
+  }
   nlohmann::json broken = sealed.toJson();
   broken["nonce"] = "not base64!";
   EXPECT_THROW(SealedSecret::fromJson(broken), KeyError);
+  // A member of the wrong JSON type is a KeyError too, not nlohmann's type_error.
+  broken = sealed.toJson();
+  broken["kdf"] = 7;
+  EXPECT_THROW(SealedSecret::fromJson(broken), KeyError);
+  nlohmann::json stanza = {{"type", 1}, {"alg", "A256GCM"}};
+  EXPECT_THROW(RecipientStanza::fromJson(stanza), KeyError);
   // Two seals of the same secret differ (fresh salt and nonce).
   EXPECT_NE(sealWithPassphrase(secret, "x", fast).ciphertext, sealed.ciphertext);
 }

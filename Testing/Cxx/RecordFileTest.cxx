@@ -109,6 +109,7 @@ WriteOptions vectorOptions() {
   options.createdUtc = "2025-01-01T00:00:00Z";
   options.software = "annotrace test vector";
   options.random = countingSource();
+  options.compressionLevel = 6;  // zlib's default, as the committed vector was made
   return options;
 }
 

@@ -70,6 +70,12 @@ Bytes bytesFromBase64(const nlohmann::json& json, const char* member) {
   return *bytes;
 }
 
+// A member that is text, or "" (json::value() would throw type_error on a number).
+std::string textOf(const nlohmann::json& json, const char* member) {
+  const auto it = json.find(member);
+  return it != json.end() && it->is_string() ? it->get<std::string>() : std::string();
+}
+
 SymmetricKey toKey(const Bytes& bytes) {
   SymmetricKey key{};
   std::copy_n(bytes.begin(), key.size(), key.begin());
@@ -162,8 +168,7 @@ nlohmann::json SealedSecret::toJson() const {
 }
 
 SealedSecret SealedSecret::fromJson(const nlohmann::json& json) {
-  if (!json.is_object() || json.value("kdf", "") != "scrypt" ||
-      json.value("alg", "") != "A256GCM") {
+  if (!json.is_object() || textOf(json, "kdf") != "scrypt" || textOf(json, "alg") != "A256GCM") {
     throw KeyError(KeyError::Code::Malformed,
                    "sealed secret: expected kdf \"scrypt\" and alg \"A256GCM\"");
   }
@@ -202,6 +207,15 @@ Bytes openWithPassphrase(const SealedSecret& sealed, std::string_view passphrase
                    "sealed secret: scrypt parameters below N = 2^15, r = 8 or salt under 16 bytes "
                    "are not accepted");
   }
+  // The parameters come from a file anyone with write access can edit: a huge N, r or p would
+  // make the unlock run for hours or exhaust memory before the passphrase is even checked.
+  const ScryptParameters ceiling = ScryptParameters::maximum();
+  if (sealed.parameters.n > ceiling.n || sealed.parameters.r > ceiling.r ||
+      sealed.parameters.p > ceiling.p) {
+    throw KeyError(KeyError::Code::Malformed,
+                   "sealed secret: scrypt parameters above N = 2^20, r = 16, p = 4 are refused "
+                   "(they would take minutes and gigabytes: the key file was damaged or edited)");
+  }
   const SymmetricKey key = toKey(scrypt(passphrase, sealed.salt, sealed.parameters, 32));
   auto plain = aesGcmOpen(key, sealed.nonce, asBytes(kSealAad), sealed.ciphertext);
   if (!plain)
@@ -220,8 +234,7 @@ nlohmann::json RecipientStanza::toJson() const {
 }
 
 RecipientStanza RecipientStanza::fromJson(const nlohmann::json& json) {
-  if (!json.is_object() || json.value("type", "") != "X25519" ||
-      json.value("alg", "") != "A256GCM") {
+  if (!json.is_object() || textOf(json, "type") != "X25519" || textOf(json, "alg") != "A256GCM") {
     throw KeyError(KeyError::Code::Malformed,
                    "key stanza: expected type \"X25519\" and alg \"A256GCM\"");
   }

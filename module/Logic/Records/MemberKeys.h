@@ -39,6 +39,8 @@ struct ScryptParameters {
   std::uint32_t r = 8;
   std::uint32_t p = 1;
   static ScryptParameters minimum() { return {std::uint64_t(1) << 15, 8, 1}; }
+  /// What reading accepts at most (1 GiB of memory at N = 2^20, r = 8).
+  static ScryptParameters maximum() { return {std::uint64_t(1) << 20, 16, 4}; }
 };
 
 /// scrypt (RFC 7914) through OpenSSL's KDF.

@@ -61,12 +61,13 @@ void PendingRecords::commit(const fs::path& recordsFolder, const std::string& id
     }
   }
   syncFolder(recordsFolder);
+  // No sync of pending/ after the unlink: if a crash loses it, recover() finds the same bytes
+  // already in records/ and removes the copy again. It saves one flush per save.
   if (::unlink(from.c_str()) != 0 && errno != ENOENT) {
     throw RecordError(RecordErrorCode::Io, "record " + id + " is saved, but its pending copy " +
                                                from.string() +
                                                " cannot be removed: " + std::strerror(errno));
   }
-  syncFolder(folder(recordsFolder));
 }
 
 std::vector<fs::path> PendingRecords::list(const fs::path& recordsFolder) {

@@ -169,8 +169,9 @@ Layout layoutOf(const json& header, std::string_view name) {
     return bad("\"payload\" sizes do not fit together");
   }
   const std::uint64_t compressed = layout.compressedBytes();
+  // Written without compressed + chunkSize - 1, which a signed but absurd size could overflow.
   const std::uint64_t expectedChunks =
-      std::max<std::uint64_t>(1, (compressed + chunkSize - 1) / chunkSize);
+      std::max<std::uint64_t>(1, compressed / chunkSize + (compressed % chunkSize != 0 ? 1 : 0));
   if (expectedChunks != layout.chunks) return bad("\"payload\" sizes do not fit together");
   return layout;
 }
@@ -357,7 +358,7 @@ EncodedRecord RecordFile::encode(const RecordInfo& info, std::span<const std::ui
   }
   const crypto::Digest chunkAad = crypto::sha256(crypto::asBytes(metaText));
 
-  const Bytes compressed = zlib::compress(plaintext);
+  const Bytes compressed = zlib::compress(plaintext, options.compressionLevel);
   const std::size_t chunkCount =
       std::max<std::size_t>(1, (compressed.size() + options.chunkSize - 1) / options.chunkSize);
   if (chunkCount > kMaxChunks) invalid("too many chunks; use a larger chunk size");

@@ -13,12 +13,12 @@ namespace annotrace::records::zlib {
 
 using crypto::Bytes;
 
-Bytes compress(std::span<const std::uint8_t> data) {
+Bytes compress(std::span<const std::uint8_t> data, int level) {
   uLongf size = compressBound(static_cast<uLong>(data.size()));
   Bytes out(size);
   static const Bytef empty = 0;
   const int result = compress2(out.data(), &size, data.empty() ? &empty : data.data(),
-                               static_cast<uLong>(data.size()), Z_DEFAULT_COMPRESSION);
+                               static_cast<uLong>(data.size()), level);
   if (result != Z_OK) {
     throw RecordError(RecordErrorCode::Io, "cannot write the record: zlib compression failed (" +
                                                std::to_string(result) + ")");

@@ -11,8 +11,9 @@
 
 namespace annotrace::records::zlib {
 
+/// zlib's levels 1 (fastest) to 9; the level is not part of the format.
 /// Throws RecordError(Io) when zlib fails.
-crypto::Bytes compress(std::span<const std::uint8_t> data);
+crypto::Bytes compress(std::span<const std::uint8_t> data, int level);
 
 /// At most `expected` bytes come out (a damaged length cannot make the reader allocate without
 /// limit) and the stream must end exactly at the end of `data`; otherwise nullopt and
