@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Builds the label-record fuzzers (Testing/Fuzz: FuzzRecordFile, FuzzAuditLog, FuzzMemberKeys)
+# Builds the label-record fuzzers (Testing/Fuzz: FuzzRecordFile, FuzzAuditLog, FuzzMemberKeys,
+# FuzzSegmentationPayload)
 # with clang, libFuzzer, ASan and UBSan in BUILD_DIR (records-only fuzz mode: no DICOM libraries
 # needed; ccache is used when installed), then runs each for SECONDS over a copy of its committed
 # seed corpus (Testing/Fuzz/corpus/<target>; nothing is written into the repository). The three
@@ -32,7 +33,7 @@ if ! [[ $seconds =~ ^[0-9]+$ ]] || ((seconds < 1)); then
   echo "run-fuzz-smoke: SECONDS must be a positive whole number, not '$seconds'" >&2
   exit 2
 fi
-targets=(FuzzRecordFile FuzzAuditLog FuzzMemberKeys)
+targets=(FuzzRecordFile FuzzAuditLog FuzzMemberKeys FuzzSegmentationPayload)
 
 if ! command -v clang >/dev/null || ! command -v clang++ >/dev/null; then
   echo "run-fuzz-smoke: clang is not installed: skipped (libFuzzer needs clang)" >&2

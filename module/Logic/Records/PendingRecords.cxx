@@ -85,6 +85,17 @@ std::vector<std::string> PendingRecords::recover(AuditLog::Writer& writer,
                                                  const fs::path& recordsFolder,
                                                  const std::string& actor, const std::string& role,
                                                  const crypto::Ed25519Seed& seed) {
+  // Temporary files of writes killed mid-record: every pending write happens under the lock
+  // the caller holds, so none of them is still being written.
+  std::error_code ec;
+  for (fs::directory_iterator it(folder(recordsFolder), ec), end; !ec && it != end;
+       it.increment(ec)) {
+    const std::string name = it->path().filename().string();
+    if (name.starts_with(".") && name.find(".tmp-") != std::string::npos) {
+      std::error_code ignored;
+      fs::remove(it->path(), ignored);
+    }
+  }
   std::vector<std::string> committed;
   for (const fs::path& file : list(recordsFolder)) {
     RecordHeader header;

@@ -35,8 +35,10 @@ class PendingRecords {
   /// Renames pending/<id>.atrec into records/ (no-clobber) and syncs both folders.
   static void commit(const std::filesystem::path& recordsFolder, const std::string& id);
 
-  /// Finishes or recovers what crashed saves left in pending/ (see above). `actor`, `role` and
-  /// `seed` sign the "record-recovered" entries. Returns the ids committed.
+  /// Finishes or recovers what crashed saves left in pending/ (see above) and removes the
+  /// temporary files of writes killed mid-record. Call it holding the log's append lock (every
+  /// pending write happens under it). `actor`, `role` and `seed` sign the "record-recovered"
+  /// entries. Returns the ids committed.
   static std::vector<std::string> recover(AuditLog::Writer& writer,
                                           const std::filesystem::path& recordsFolder,
                                           const std::string& actor, const std::string& role,
