@@ -202,6 +202,17 @@ TEST_F(RecordStoreTest, PayloadKeepsOverlapsTerminologyProvenanceAndOperations) 
   EXPECT_EQ(decoded.operationLog, json::array({{"op", "brush"}}));
   EXPECT_EQ(decoded.segmentation.nextSegmentId(), original.nextSegmentId());
 
+  // Whole rows one after another: runs meet across row ends (a zero gap) and must decode.
+  Segmentation slab(original.geometry());
+  Segment s;
+  s.name = "Slab";
+  const SegmentId slabId = slab.addSegment(s).id;
+  for (std::size_t j = 0; j < 30; ++j) {
+    for (std::size_t i = 0; i < 40; ++i) slab.mask(slabId).assign(i, j, 4, true);
+  }
+  for (std::size_t i = 0; i < 40; ++i) slab.mask(slabId).assign(i, 0, 5, true);
+  EXPECT_TRUE(SegmentationPayload::decode(SegmentationPayload::encode(slab)).segmentation == slab);
+
   auto refused = [](std::vector<std::uint8_t> damaged) -> std::string {
     try {
       SegmentationPayload::decode(damaged);

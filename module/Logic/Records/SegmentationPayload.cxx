@@ -92,7 +92,10 @@ SparseMask decodeRuns(std::span<const std::uint8_t> block, const ImageGeometry& 
     const std::uint64_t start = position + gap;
     const std::uint64_t i = start % grid.size[0];
     if (i + length > grid.size[0]) bad(who + ": a run crosses the end of its row");
-    if (count != 0 && gap == 0) bad(who + ": two runs touch (the writer merges them)");
+    // Runs split only at row ends: touching runs inside a row would be one run.
+    if (count != 0 && gap == 0 && start % grid.size[0] != 0) {
+      bad(who + ": two runs touch inside a row (the writer merges them)");
+    }
     const std::uint64_t row = start / grid.size[0];
     mask.setRun(i, row % grid.size[1], row / grid.size[1], length);
     count += length;
