@@ -23,48 +23,18 @@
 #include "Records/SegmentationPayload.h"
 #include "Records/SourceIdentity.h"
 #include "Records/VaultVerifier.h"
+#include "RecordsTestSupport.h"
 #include "Segmentation/LabelmapFileIO.h"
 #include "TestData.h"
 
 namespace annotrace::records {
 
-void PrintTo(VaultErrorCode code, std::ostream* out) {
-  *out << toString(code);
-}
-
 namespace {
 
 namespace fs = std::filesystem;
+using annotrace::test::TempDir;
 using nlohmann::json;
-using test::TempDir;
-
-VaultOptions fastOptions() {
-  VaultOptions options;
-  options.scrypt = crypto::ScryptParameters::minimum();
-  return options;
-}
-
-std::string readText(const fs::path& file) {
-  std::ifstream in(file, std::ios::binary);
-  return {std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
-}
-
-void writeText(const fs::path& file, const std::string& text) {
-  std::ofstream out(file, std::ios::binary | std::ios::trunc);
-  out << text;
-}
-
-template <typename F>
-VaultErrorCode codeOf(F&& action, std::string* message = nullptr) {
-  try {
-    action();
-  } catch (const VaultError& error) {
-    if (message) *message = error.what();
-    return error.code();
-  }
-  ADD_FAILURE() << "expected a VaultError";
-  return VaultErrorCode::Io;
-}
+using namespace records::test;
 
 std::vector<std::string> problemCodes(const VaultReport& report) {
   std::vector<std::string> codes;
@@ -131,9 +101,10 @@ class RecordStoreTest : public ::testing::Test {
 };
 
 TEST_F(RecordStoreTest, ARealLabelMapRoundTripsThroughASignedEncryptedRecord) {
-  const Volume ct = VolumeFileIO::read(test::dataPath("nifti_totalseg/example_ct_sm.nii.gz"));
-  const LabelmapBundle labels =
-      LabelmapFileIO::read(test::dataPath("nifti_totalseg/example_seg.nii.gz"), &ct.geometry());
+  const Volume ct =
+      VolumeFileIO::read(annotrace::test::dataPath("nifti_totalseg/example_ct_sm.nii.gz"));
+  const LabelmapBundle labels = LabelmapFileIO::read(
+      annotrace::test::dataPath("nifti_totalseg/example_seg.nii.gz"), &ct.geometry());
   ASSERT_EQ(labels.segmentation.segmentCount(), 41u);
 
   Vault vault = Vault::open(folder, fastOptions());
@@ -375,11 +346,7 @@ TEST_F(RecordTamperTest, ARecordForgedByARemovedMemberIsRefused) {
   EXPECT_EQ(codeOf([&] { store.open(ann, first.id); }), VaultErrorCode::MemberRemoved);
   // By hand, with the keys ann still holds: the verification names the signer.
   const AuditHead head = vault.auditLog().head();
-  RecordInfo info;
-  info.author = "ann";
-  info.role = "annotator";
-  info.auditEntry = std::to_string(head.seq + 1);
-  info.auditHead = head.hash;
+  const RecordInfo info = linkedInfo("ann", "annotator", head);
   const EncodedRecord forged = RecordFile::write(vault.recordsFolder(), info, payload(6),
                                                  ann.projectKey(), ann.signingSeed());
   const VaultReport report = VaultVerifier::verify(vault);
@@ -469,11 +436,7 @@ TEST_F(RecordTamperTest, ASaveCutOffBeforeItsEntryIsRecoveredOnTheNextUnlock) {
   const UnlockedMember ann = vault.unlock("ann", "ann pass");
   // What a crash between writing records/pending/ and the audit append leaves behind.
   const AuditHead head = vault.auditLog().head();
-  RecordInfo info;
-  info.author = "ann";
-  info.role = "annotator";
-  info.auditEntry = std::to_string(head.seq + 1);
-  info.auditHead = head.hash;
+  const RecordInfo info = linkedInfo("ann", "annotator", head);
   const auto plaintext = payload(7);
   fs::path pendingFile;
   const EncodedRecord cut =

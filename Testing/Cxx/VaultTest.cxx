@@ -19,13 +19,11 @@
 #include "Records/MemberKeys.h"
 #include "Records/RecordFile.h"
 #include "Records/Vault.h"
+#include "RecordsTestSupport.h"
 #include "TestData.h"
 
 namespace annotrace::records {
 
-void PrintTo(VaultErrorCode code, std::ostream* out) {
-  *out << toString(code);
-}
 void PrintTo(AuditErrorCode code, std::ostream* out) {
   *out << toString(code);
 }
@@ -33,26 +31,9 @@ void PrintTo(AuditErrorCode code, std::ostream* out) {
 namespace {
 
 namespace fs = std::filesystem;
+using annotrace::test::TempDir;
 using nlohmann::json;
-using test::TempDir;
-
-VaultOptions fastOptions() {
-  VaultOptions options;
-  options.scrypt = crypto::ScryptParameters::minimum();
-  return options;
-}
-
-std::string readText(const fs::path& file) {
-  std::ifstream in(file, std::ios::binary);
-  std::stringstream buffer;
-  buffer << in.rdbuf();
-  return buffer.str();
-}
-
-void writeText(const fs::path& file, const std::string& text) {
-  std::ofstream out(file, std::ios::binary | std::ios::trunc);
-  out << text;
-}
+using namespace records::test;
 
 // Every file under the folder (relative path -> bytes), folders as "<dir>/".
 std::map<std::string, std::string> snapshot(const fs::path& folder) {
@@ -63,18 +44,6 @@ std::map<std::string, std::string> snapshot(const fs::path& folder) {
         entry.is_regular_file() ? readText(entry.path()) : std::string();
   }
   return out;
-}
-
-template <typename F>
-VaultErrorCode codeOf(F&& action, std::string* message = nullptr) {
-  try {
-    action();
-  } catch (const VaultError& error) {
-    if (message) *message = error.what();
-    return error.code();
-  }
-  ADD_FAILURE() << "expected a VaultError";
-  return VaultErrorCode::Io;
 }
 
 std::vector<AuditEntry> entriesWith(Vault& vault, const std::string& action) {
