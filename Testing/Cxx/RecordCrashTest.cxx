@@ -19,9 +19,8 @@
 // There is no test hook inside the save, so where a kill lands is random; the harness
 // classifies each kill afterwards from the files and prints how many landed in each phase.
 //
-// Also: TornRecordCreatedLineWithPendingRecordIsRecovered (a case the harness found, fixed in
-// 77086fb) and DISABLED_KnownBug_PayloadRunsMeetingAcrossARowEndCannotBeDecoded (found by the
-// harness in long mode, not fixed yet: run it with --gtest_also_run_disabled_tests).
+// Also two regression tests for what the harness found: TornRecordCreatedLineWithPending-
+// RecordIsRecovered (fixed in 77086fb) and PayloadRunsMeetingAcrossARowEndDecode (59e3f2f).
 
 #include <fcntl.h>
 #include <poll.h>
@@ -108,9 +107,8 @@ std::string sha256Hex(std::span<const std::uint8_t> bytes) {
 
 // A small segmentation whose voxels depend on (stream, counter): two overlapping segments on a
 // 24 x 20 x 6 grid, a few runs each. The parent rebuilds it to check what a record holds.
-// Runs never start at column 0, so that no run ends a row right before another starts the
-// next one: SegmentationPayload::decode refuses that shape (see
-// KnownBug_PayloadRunsMeetingAcrossARowEndCannotBeDecoded) and the harness is about crashes.
+// Runs may reach either end of a row, so runs meeting across a row end occur too (see
+// PayloadRunsMeetingAcrossARowEndDecode).
 Segmentation makeSegmentation(std::uint64_t stream, std::uint64_t counter) {
   ImageGeometry geometry;
   geometry.size = {24, 20, 6};
@@ -127,7 +125,7 @@ Segmentation makeSegmentation(std::uint64_t stream, std::uint64_t counter) {
     const SegmentId id = segmentation.addSegment(segment).id;
     const int runs = 2 + static_cast<int>(random() % 5);
     for (int r = 0; r < runs; ++r) {
-      const std::size_t i = 1 + random() % 20;
+      const std::size_t i = random() % 21;
       const std::size_t length = 1 + random() % (24 - i);
       segmentation.mask(id).setRun(i, random() % 20, random() % 6, length);
     }
@@ -231,7 +229,8 @@ std::vector<std::string> words(const std::string& line) {
 
 // The save loop of a crash child, stream = iteration. Reports:
 //   R                                   ready (unlocked, about to save)
-//   C <counter> <id> <sha256> <author>  save returned: the record is committed
+//   C <counter> <id> <sha256> <author> <us>  save returned: the record is committed (<us>:
+//                                       microseconds since R, for the parent's kill timing)
 //   S <id>                              submitted
 //   V <id> <action>                     reviewed (review-approved / review-rejected)
 void crashChildLoop(const fs::path& folder, std::uint64_t stream, bool unlockHere,
@@ -248,6 +247,7 @@ void crashChildLoop(const fs::path& folder, std::uint64_t stream, bool unlockHer
   const UnlockedMember& reviewer = unlockHere ? *reviewerHere : *inheritedReviewer;
   RecordStore store(vault);
   sendLine(fd, "R");
+  const auto ready = SteadyClock::now();
   std::string previous;
   for (std::uint64_t counter = 0;; ++counter) {
     const std::vector<std::uint8_t> payload = makePayload(stream, counter);
@@ -257,8 +257,10 @@ void crashChildLoop(const fs::path& folder, std::uint64_t stream, bool unlockHer
     const bool byReviewer = counter % 5 == 3;
     const UnlockedMember& author = byReviewer ? reviewer : annotator;
     const SavedRecord saved = store.save(author, info, payload);
+    const auto micros =
+        std::chrono::duration_cast<std::chrono::microseconds>(SteadyClock::now() - ready).count();
     sendLine(fd, "C " + std::to_string(counter) + " " + saved.id + " " + sha256Hex(payload) + " " +
-                     author.id());
+                     author.id() + " " + std::to_string(micros));
     previous = saved.id;
     if (!byReviewer && counter % 3 == 1) {
       store.submit(annotator, saved.id);
@@ -517,6 +519,7 @@ class CrashHarness {
   // A fresh vault every so many kills keeps each full verification small (its cost grows with
   // the vault), so that long runs stay linear.
   int iterationsPerVault_ = 100;
+  double microsPerSave_ = 20000;  ///< running estimate of a child's time per save
 };
 
 void CrashHarness::startVault() {
@@ -574,7 +577,8 @@ void CrashHarness::run(int iterations) {
 
   std::cout << "[ crashes  ] " << kills_ << " SIGKILLs (" << earlyKills_
             << " timed from fork, the rest from the child's first save), " << vaults_
-            << " vault(s), " << seconds << " s\n";
+            << " vault(s), " << seconds << " s; a child's time per save (with its submits and "
+            << "reviews) ~" << microsPerSave_ / 1000 << " ms at the end\n";
   std::cout << "[ crashes  ] " << checks_ << " checks by the parent in " << checkSeconds_
             << " s: " << realUnlocks_
             << " by a full unlock, the others by the first append of an unlocked "
@@ -600,8 +604,8 @@ void CrashHarness::run(int iterations) {
             << " torn files kept (" << duplicateTornFiles_ << " second copies of a logged one, "
             << unloggedTornFiles_ << " moved aside but never logged)\n";
   std::cout << "[ crashes  ] " << leftoverTemporaries_
-            << " temporary files left in records/pending/ by kills inside the record write "
-               "(recovery ignores them and verify does not report them)\n";
+            << " temporary files of kills inside the record write still in records/pending/ "
+               "at the end of the vaults (recovery removes them)\n";
   EXPECT_GT(recordsCommitted_, 0u);
 }
 
@@ -629,11 +633,12 @@ void CrashHarness::oneIteration(int iteration, bool lastOfVault) {
     EXPECT_NE(std::find(lines.begin(), lines.end(), "R"), lines.end())
         << "iteration " << iteration << ": the child did not get to its first save in "
         << secondsSince(forked) << " s (" << (open ? "hung" : "failed") << ")";
-    // Mostly within the first two saves (a save takes ~20 ms here, most of it fsync); one in
-    // six further on, through submits and reviews.
-    const useconds_t longest =
-        std::uniform_int_distribution<int>(0, 5)(random_) == 0 ? 150000 : 40000;
-    ::usleep(std::uniform_int_distribution<useconds_t>(0, longest)(random_));
+    // Mostly within the first two saves; one in six further on, through submits and reviews.
+    // A save's time is mostly fsync, which varies with the disk and its load: the delays
+    // follow the time per save the children report.
+    const double longest =
+        (std::uniform_int_distribution<int>(0, 5)(random_) == 0 ? 7.5 : 2.0) * microsPerSave_;
+    ::usleep(static_cast<useconds_t>(std::uniform_real_distribution<double>(0, longest)(random_)));
   }
   ASSERT_EQ(::kill(child.pid, SIGKILL), 0);
   int status = 0;
@@ -652,17 +657,19 @@ void CrashHarness::oneIteration(int iteration, bool lastOfVault) {
 
   // What the child said it did.
   std::uint64_t saves = 0;
+  double lastMicros = 0;
   for (const std::string& line : lines) {
     const auto w = words(line);
     if (w.empty() || w[0] == "R") continue;
     if (w[0] == "C") {
-      ASSERT_EQ(w.size(), 5u) << line;
+      ASSERT_EQ(w.size(), 6u) << line;
       const std::uint64_t counter = std::stoull(w[1]);
       ASSERT_EQ(counter, saves) << "saves reported out of order: " << line;
       ASSERT_EQ(reported_.count(w[2]), 0u) << "the same record id twice: " << line;
       reported_[w[2]] = {w[3], stream, counter, w[4]};
       unchecked_.push_back(w[2]);
       ++saves;
+      lastMicros = std::stod(w[5]);
     } else if (w[0] == "S" && w.size() == 2) {
       submitted_.insert(w[1]);
     } else if (w[0] == "V" && w.size() == 3) {
@@ -670,6 +677,10 @@ void CrashHarness::oneIteration(int iteration, bool lastOfVault) {
     } else {
       FAIL() << "unexpected line from the child: " << line;
     }
+  }
+
+  if (saves > 0 && !early) {
+    microsPerSave_ = 0.8 * microsPerSave_ + 0.2 * std::clamp(lastMicros / saves, 2000.0, 200000.0);
   }
 
   // Where the kill landed, before anything recovers it.
@@ -791,6 +802,9 @@ void CrashHarness::recoverAndCheck(int iteration) {
   EXPECT_TRUE(after.pending.empty())
       << at << after.pending.size() << " record(s) still in records/pending/ after recovery";
   EXPECT_FALSE(after.tail.torn) << at << "the audit log still ends in a torn line";
+  EXPECT_TRUE(after.temporaries.empty())
+      << at << after.temporaries.size() << " temporary file(s) of killed writes left in "
+      << "records/pending/ after recovery, e.g. " << *after.temporaries.begin();
   const auto verifyStart = SteadyClock::now();
   const VaultReport report = VaultVerifier::verify(vault);
   verifySeconds_ += secondsSince(verifyStart);
@@ -1162,17 +1176,15 @@ TEST(RecordCrashTest, TornRecordCreatedLineWithPendingRecordIsRecovered) {
             sha256Hex(makePayload(1, 1)));
 }
 
-// --- Known bug (module/Logic/Records/SegmentationPayload.cxx) ---------------------------------
+// --- Payload runs meeting across a row end ---------------------------------------------------
 //
-// Runs are encoded as (gap, length) along the linear index, and a run never crosses the end of
-// its row. When a run ends at the last column of a row and the next run starts at column 0 of
-// the next row (or of the first row of the next slice), the gap is 0; the writer cannot merge
-// them (they are in different rows) and writes gap 0, but decodeRuns refuses any gap of 0 after
-// the first run ("two runs touch (the writer merges them)"). So such a record saves, verifies
-// and opens (the plaintext digest matches), but its labels cannot be loaded: two consecutive
-// full rows are enough (a body or table mask reaching both edges of a cropped field of view).
-// Found by the crash harness in long mode (2000 kills, seed 20240507). Disabled until fixed.
-TEST(RecordCrashTest, DISABLED_KnownBug_PayloadRunsMeetingAcrossARowEndCannotBeDecoded) {
+// Runs are encoded as (gap, length) along the linear index and never cross the end of a row.
+// A run ending at the last column of a row followed by one starting at column 0 of the next
+// row (or of the next slice) has gap 0. Until 59e3f2f decodeRuns refused any gap of 0 after
+// the first run ("two runs touch"), so such a record saved, verified and opened, but its labels
+// could not be loaded (two consecutive full rows were enough). Found by the crash harness in
+// long mode (2000 kills).
+TEST(RecordCrashTest, PayloadRunsMeetingAcrossARowEndDecode) {
   ImageGeometry geometry;
   geometry.size = {24, 20, 6};
   struct Case {
