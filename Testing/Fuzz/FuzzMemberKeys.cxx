@@ -31,28 +31,22 @@
 #include <openssl/evp.h>
 #include <openssl/kdf.h>
 #include <openssl/params.h>
-#include <unistd.h>
 
 #include <algorithm>
-#include <array>
+#include <cstddef>
 #include <cstdint>
-#include <cstdio>
-#include <cstdlib>
-#include <cstring>
-#include <exception>
 #include <filesystem>
 #include <fstream>
 #include <map>
-#include <optional>
-#include <set>
 #include <string>
-#include <system_error>
 
 #include <nlohmann/json.hpp>
 
 #include "Records/CryptoPrimitives.h"
 #include "Records/MemberKeys.h"
 #include "Records/Vault.h"
+
+#include "FuzzSupport.h"
 
 namespace {
 
@@ -61,106 +55,48 @@ using crypto::Bytes;
 using nlohmann::json;
 namespace fs = std::filesystem;
 
-constexpr std::string_view kPassphrase = "correct horse battery staple";
+using fuzz::envSet;
+using fuzz::kPassphrase;
 
-bool envSet(const char* name, const char* value = nullptr) {
-  const char* text = std::getenv(name);
-  if (!text || !*text) return false;
-  return value ? std::strcmp(text, value) == 0 : *text != '0';
-}
-
-[[noreturn]] void finding(const std::string& what) {
-  std::fprintf(stderr, "\n==FuzzMemberKeys== FINDING: %s\n", what.c_str());
-  std::abort();
-}
-
-void note(const std::string& key, const std::string& what) {
-  static std::set<std::string> seen;
-  if (seen.insert(key).second) std::fprintf(stderr, "==FuzzMemberKeys== note: %s\n", what.c_str());
-}
-
-template <class Call>
-auto attempt(const char* name, Call&& call) -> std::optional<decltype(call())> {
-  try {
-    return call();
-  } catch (const crypto::KeyError&) {
-  } catch (const crypto::CryptoError&) {
-  } catch (const records::VaultError&) {
-  } catch (const std::exception& error) {
-    const std::string what = std::string(name) +
-                             " threw a std::exception that is not KeyError, CryptoError or "
-                             "VaultError (" +
-                             typeid(error).name() + "): " + error.what();
-    if (envSet("ANNOTRACE_FUZZ_STRICT")) finding(what);
-    note(name, what);
-  }
-  return std::nullopt;
-}
-
-const crypto::X25519PrivateKey& recipientKey() {
-  static const crypto::X25519PrivateKey key = [] {
-    const auto bytes =
-        crypto::fromHex("77076d0a7318a57d3c16c17251b26645df4c2f87ebc0992ab177fba51db92c2a");
-    crypto::X25519PrivateKey out{};
-    std::copy(bytes->begin(), bytes->end(), out.begin());
-    return out;
-  }();
-  return key;
-}
+constexpr fuzz::Harness<crypto::KeyError, crypto::CryptoError, records::VaultError> kHarness{
+    "FuzzMemberKeys", "a std::exception that is not KeyError, CryptoError or VaultError"};
 
 const fs::path& scratch() {
-  static const fs::path folder = [] {
-    fs::path base;
-    if (const char* tmp = std::getenv("TMPDIR"); tmp && *tmp) {
-      base = tmp;
-    } else if (std::error_code ec; fs::is_directory("/dev/shm", ec)) {
-      base = "/dev/shm";
-    } else {
-      base = fs::temp_directory_path();
-    }
-    const fs::path path = base / ("annotrace-fuzz-keys-" + std::to_string(::getpid()));
-    fs::remove_all(path);
-    fs::create_directories(path);
-    return path;
-  }();
-  static const bool cleanup = std::atexit([] {
-                                std::error_code ec;
-                                fs::remove_all(scratch(), ec);
-                              }) == 0;
-  (void)cleanup;
-  return folder;
+  return fuzz::scratchFolder("keys");
 }
 
 void sealedSecret(const json& value) {
-  const auto sealed =
-      attempt("SealedSecret::fromJson", [&] { return crypto::SealedSecret::fromJson(value); });
+  const auto sealed = kHarness.attempt("SealedSecret::fromJson",
+                                       [&] { return crypto::SealedSecret::fromJson(value); });
   if (!sealed) return;
-  const auto again = attempt("SealedSecret round trip",
-                             [&] { return crypto::SealedSecret::fromJson(sealed->toJson()); });
+  const auto again = kHarness.attempt(
+      "SealedSecret round trip", [&] { return crypto::SealedSecret::fromJson(sealed->toJson()); });
   if (!again || again->parameters.n != sealed->parameters.n ||
       again->parameters.r != sealed->parameters.r || again->parameters.p != sealed->parameters.p ||
       again->salt != sealed->salt || again->nonce != sealed->nonce ||
       again->ciphertext != sealed->ciphertext) {
-    finding("a sealed secret does not survive toJson() / fromJson()");
+    kHarness.finding("a sealed secret does not survive toJson() / fromJson()");
   }
-  const auto secret = attempt("openWithPassphrase",
-                              [&] { return crypto::openWithPassphrase(*sealed, kPassphrase); });
+  const auto secret = kHarness.attempt(
+      "openWithPassphrase", [&] { return crypto::openWithPassphrase(*sealed, kPassphrase); });
   if (secret && secret->size() + crypto::kGcmTagBytes != sealed->ciphertext.size()) {
-    finding("openWithPassphrase returned a secret of the wrong length");
+    kHarness.finding("openWithPassphrase returned a secret of the wrong length");
   }
 }
 
 void keyStanza(const json& value) {
-  const auto stanza = attempt("RecipientStanza::fromJson",
-                              [&] { return crypto::RecipientStanza::fromJson(value); });
+  const auto stanza = kHarness.attempt("RecipientStanza::fromJson",
+                                       [&] { return crypto::RecipientStanza::fromJson(value); });
   if (!stanza) return;
-  const auto again = attempt("RecipientStanza round trip",
-                             [&] { return crypto::RecipientStanza::fromJson(stanza->toJson()); });
+  const auto again = kHarness.attempt("RecipientStanza round trip", [&] {
+    return crypto::RecipientStanza::fromJson(stanza->toJson());
+  });
   if (!again || again->recipient != stanza->recipient || again->ephemeral != stanza->ephemeral ||
       again->nonce != stanza->nonce || again->wrapped != stanza->wrapped) {
-    finding("a key stanza does not survive toJson() / fromJson()");
+    kHarness.finding("a key stanza does not survive toJson() / fromJson()");
   }
-  attempt("unwrapAsRecipient", [&] { return crypto::unwrapAsRecipient(*stanza, recipientKey()); });
+  kHarness.attempt("unwrapAsRecipient",
+                   [&] { return crypto::unwrapAsRecipient(*stanza, fuzz::kX25519Alice); });
 }
 
 void membership(const std::uint8_t* data, std::size_t size) {
@@ -168,7 +104,8 @@ void membership(const std::uint8_t* data, std::size_t size) {
     std::ofstream out(scratch() / records::Vault::kMembership, std::ios::binary | std::ios::trunc);
     out.write(reinterpret_cast<const char*>(data), static_cast<std::streamsize>(size));
   }
-  attempt("Vault::readMembership", [&] { return records::Vault::readMembership(scratch()); });
+  kHarness.attempt("Vault::readMembership",
+                   [&] { return records::Vault::readMembership(scratch()); });
 }
 
 }  // namespace
@@ -179,7 +116,7 @@ extern "C" int EVP_KDF_derive(EVP_KDF_CTX* ctx, unsigned char* key, size_t keyle
                               const OSSL_PARAM params[]) {
   using Derive = int (*)(EVP_KDF_CTX*, unsigned char*, size_t, const OSSL_PARAM[]);
   static const auto real = reinterpret_cast<Derive>(dlsym(RTLD_NEXT, "EVP_KDF_derive"));
-  if (!real) finding("cannot find OpenSSL's EVP_KDF_derive");
+  if (!real) kHarness.finding("cannot find OpenSSL's EVP_KDF_derive");
   if (!ctx || !EVP_KDF_is_a(EVP_KDF_CTX_kdf(ctx), "SCRYPT") || !params) {
     return real(ctx, key, keylen, params);
   }
@@ -213,10 +150,11 @@ extern "C" int EVP_KDF_derive(EVP_KDF_CTX* ctx, unsigned char* key, size_t keyle
             static_cast<std::uint64_t>(static_cast<double>(n) / floor.n * r / floor.r * p)) +
         " times the time of the minimum): MemberKeys sets no ceiling on attacker-supplied "
         "scrypt parameters";
-    if (envSet("ANNOTRACE_FUZZ_SCRYPT_CEILING", "abort")) finding(what);
-    note("scrypt-ceiling", what +
-                               " (refused by the harness; ANNOTRACE_FUZZ_SCRYPT_CEILING=abort "
-                               "makes this a crash)");
+    if (envSet("ANNOTRACE_FUZZ_SCRYPT_CEILING", "abort")) kHarness.finding(what);
+    kHarness.note("scrypt-ceiling",
+                  what +
+                      " (refused by the harness; ANNOTRACE_FUZZ_SCRYPT_CEILING=abort "
+                      "makes this a crash)");
     return 0;
   }
   static std::map<std::string, Bytes> memo;

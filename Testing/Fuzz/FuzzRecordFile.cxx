@@ -32,12 +32,9 @@
 
 #include <algorithm>
 #include <array>
+#include <cstddef>
 #include <cstdint>
-#include <cstdio>
-#include <cstdlib>
-#include <exception>
 #include <optional>
-#include <set>
 #include <span>
 #include <string>
 #include <vector>
@@ -48,6 +45,8 @@
 #include "Records/CryptoPrimitives.h"
 #include "Records/RecordFile.h"
 
+#include "FuzzSupport.h"
+
 namespace {
 
 using namespace annotrace;
@@ -56,64 +55,17 @@ using records::RecordFile;
 using Bytes = crypto::Bytes;
 using nlohmann::json;
 
-// --- Findings -------------------------------------------------------------------------------
+constexpr fuzz::Harness<RecordError> kHarness{"FuzzRecordFile", "a non-RecordError std::exception"};
 
-bool strict() {
-  static const bool value = [] {
-    const char* text = std::getenv("ANNOTRACE_FUZZ_STRICT");
-    return text && *text && *text != '0';
-  }();
-  return value;
-}
+// --- Fixed keys and the sample record (FuzzSupport.h) ---------------------------------------
 
-[[noreturn]] void finding(const std::string& what) {
-  std::fprintf(stderr, "\n==FuzzRecordFile== FINDING: %s\n", what.c_str());
-  std::abort();
-}
-
-// A std::exception that is not a RecordError: reported once per call site, fatal when strict.
-void otherException(const char* call, const std::exception& error) {
-  static std::set<std::string> seen;
-  const std::string what = std::string(call) + " threw a non-RecordError std::exception (" +
-                           typeid(error).name() + "): " + error.what();
-  if (strict()) finding(what);
-  if (seen.insert(call).second) std::fprintf(stderr, "==FuzzRecordFile== note: %s\n", what.c_str());
-}
-
-template <class Call>
-auto attempt(const char* name, Call&& call) -> std::optional<decltype(call())> {
-  try {
-    return call();
-  } catch (const RecordError&) {
-    return std::nullopt;
-  } catch (const std::exception& error) {
-    otherException(name, error);
-    return std::nullopt;
-  }
-}
-
-// --- Fixed keys and a sample record ---------------------------------------------------------
-
-template <std::size_t N>
-std::array<std::uint8_t, N> counting(std::uint8_t first) {
-  std::array<std::uint8_t, N> out{};
-  for (std::size_t i = 0; i < N; ++i) out[i] = static_cast<std::uint8_t>(first + i);
-  return out;
-}
-
-std::array<std::uint8_t, 32> fromHex32(std::string_view hex) {
-  const auto bytes = crypto::fromHex(hex);
-  std::array<std::uint8_t, 32> out{};
-  std::copy(bytes->begin(), bytes->end(), out.begin());
-  return out;
-}
-
-const records::ProjectKey kProjectKey = counting<32>(0x80);
-const records::SigningSeed kSeed =
-    fromHex32("9d61b19deffd5a60ba844af492ec2cc44449c5697b326919703bac031cae7f60");
-const crypto::SymmetricKey kRecordKey = counting<32>(0x00);
-const std::array<std::uint8_t, 7> kNoncePrefix = counting<7>(0x20);
-const crypto::GcmNonce kWrapNonce = counting<12>(0x27);
+using fuzz::getU32;
+using fuzz::kProjectKey;
+using fuzz::putU32;
+const records::SigningSeed& kSeed = fuzz::kAliceSeed;
+const crypto::SymmetricKey kRecordKey = fuzz::counting<32>(0x00);
+const std::array<std::uint8_t, 7> kNoncePrefix = fuzz::counting<7>(0x20);
+const crypto::GcmNonce kWrapNonce = fuzz::counting<12>(0x27);
 constexpr std::array<std::uint8_t, 8> kMagic = {'A', 'T', 'R', 'E', 'C', 0x00, 0x01, '\n'};
 
 const records::PublicKey& signer() {
@@ -121,55 +73,14 @@ const records::PublicKey& signer() {
   return key;
 }
 
-records::WriteOptions sampleOptions(std::size_t chunkSize) {
-  records::WriteOptions options;
-  options.chunkSize = chunkSize;
-  options.createdUtc = "2025-01-01T00:00:00Z";
-  options.software = "annotrace fuzz seed";
-  auto next = std::make_shared<std::uint8_t>(0);
-  options.random = [next](std::span<std::uint8_t> out) {
-    for (auto& byte : out) byte = (*next)++;
-  };
-  return options;
-}
-
-records::RecordInfo sampleInfo() {
-  records::RecordInfo info;
-  info.author = "member:alice";
-  info.role = "annotator";
-  info.parents = {std::string(64, '0')};
-  info.state = "submitted";
-  info.source = {{"SeriesInstanceUID", "1.2.826.0.1.3680043.8.498.11"}};
-  info.auditEntry = "audit:000001";
-  info.auditHead = std::string(64, 'e');
-  return info;
-}
-
-// The record whose magic, header and signature prefix mode 1 (MakeRecordsFuzzSeeds.cxx makes
-// the same one: keep the two in step).
+// The record whose magic, header and signature prefix mode 1 (MakeRecordsFuzzSeeds.cxx writes
+// the same one, with the same 64-byte chunks, as its record seeds).
 const records::EncodedRecord& sealedSample() {
-  static const records::EncodedRecord record = [] {
-    std::string text = "{\"segments\":[";
-    for (int i = 0; i < 12; ++i) text += "{\"label\":" + std::to_string(i + 1) + ",\"voxels\":77},";
-    text.back() = ']';
-    text += "}";
-    return RecordFile::encode(sampleInfo(), crypto::asBytes(text), kProjectKey, kSeed,
-                              sampleOptions(64));
-  }();
+  static const records::EncodedRecord record = fuzz::sampleRecord(64);
   return record;
 }
 
 // --- Building the file from the input -------------------------------------------------------
-
-void putU32(Bytes& out, std::size_t value) {
-  for (int shift = 0; shift < 32; shift += 8)
-    out.push_back(static_cast<std::uint8_t>(value >> shift));
-}
-
-std::uint32_t getU32(std::span<const std::uint8_t> in) {
-  return std::uint32_t{in[0]} | std::uint32_t{in[1]} << 8 | std::uint32_t{in[2]} << 16 |
-         std::uint32_t{in[3]} << 24;
-}
 
 // magic | header | signature block by the fixed seed | chunks
 Bytes signedFile(std::span<const std::uint8_t> header, std::span<const std::uint8_t> chunks) {
@@ -307,16 +218,16 @@ Sealed sealedByHarness(std::span<const std::uint8_t> rest) {
 void checkAgreement(const std::optional<records::RecordHeader>& parsed,
                     const std::optional<records::RecordHeader>& verified,
                     const std::optional<records::OpenedRecord>& opened) {
-  if (verified && !parsed) finding("verifyBytes accepted what parseHeader refused");
-  if (opened && !verified) finding("decode accepted what verifyBytes refused");
+  if (verified && !parsed) kHarness.finding("verifyBytes accepted what parseHeader refused");
+  if (opened && !verified) kHarness.finding("decode accepted what verifyBytes refused");
   if (verified && verified->id != parsed->id)
-    finding("verifyBytes and parseHeader differ on the id");
+    kHarness.finding("verifyBytes and parseHeader differ on the id");
   if (opened) {
     const json& payload = opened->header.header["payload"];
     if (opened->plaintext.size() != payload["plaintext_bytes"].get<std::uint64_t>() ||
         crypto::toHex(crypto::sha256(opened->plaintext)) !=
             payload["plaintext_sha256"].get<std::string>()) {
-      finding("decode returned a plaintext that is not the one the header states");
+      kHarness.finding("decode returned a plaintext that is not the one the header states");
     }
   }
 }
@@ -344,31 +255,34 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
       break;
   }
 
-  const auto parsed = attempt("parseHeader", [&] { return RecordFile::parseHeader(file, "fuzz"); });
-  const auto verified = attempt(
+  const auto parsed =
+      kHarness.attempt("parseHeader", [&] { return RecordFile::parseHeader(file, "fuzz"); });
+  const auto verified = kHarness.attempt(
       "verifyBytes", [&] { return RecordFile::verifyBytes(file, signer(), std::nullopt, "fuzz"); });
-  const auto opened = attempt("decode", [&] {
+  const auto opened = kHarness.attempt("decode", [&] {
     return RecordFile::decode(file, kProjectKey, signer(), std::nullopt, "fuzz");
   });
   checkAgreement(parsed, verified, opened);
   if (parsed) {
     // Asked for by its own id the record reads the same; asked for as another, it never opens.
-    const auto byId = attempt("verifyBytes(id)", [&] {
+    const auto byId = kHarness.attempt("verifyBytes(id)", [&] {
       return RecordFile::verifyBytes(file, signer(), parsed->id, "fuzz");
     });
     if (byId.has_value() != verified.has_value())
-      finding("verifyBytes(id) disagrees with verifyBytes");
-    const auto other = attempt("decode(other id)", [&] {
+      kHarness.finding("verifyBytes(id) disagrees with verifyBytes");
+    const auto other = kHarness.attempt("decode(other id)", [&] {
       return RecordFile::decode(file, kProjectKey, signer(), std::string(64, 'f'), "fuzz");
     });
-    if (other && parsed->id != std::string(64, 'f')) finding("decode ignored the expected id");
+    if (other && parsed->id != std::string(64, 'f'))
+      kHarness.finding("decode ignored the expected id");
   }
   if (sealed.honest && sealed.expectedPlaintext &&
       (!opened || opened->plaintext != *sealed.expectedPlaintext)) {
-    finding("decode did not return the payload of a valid record (harness-sealed, honest sizes)");
+    kHarness.finding(
+        "decode did not return the payload of a valid record (harness-sealed, honest sizes)");
   }
   if (sealed.honest && !sealed.expectedPlaintext && opened) {
-    finding("decode accepted a payload that is not one whole zlib stream");
+    kHarness.finding("decode accepted a payload that is not one whole zlib stream");
   }
   return 0;
 }

@@ -14,14 +14,11 @@
 #include <zlib.h>
 
 #include <algorithm>
-#include <array>
 #include <chrono>
 #include <cstdint>
-#include <cstdio>
 #include <filesystem>
 #include <fstream>
 #include <iostream>
-#include <iterator>
 #include <memory>
 #include <span>
 #include <stdexcept>
@@ -37,6 +34,8 @@
 #include "Records/RecordFile.h"
 #include "Records/Vault.h"
 
+#include "FuzzSupport.h"
+
 namespace {
 
 using namespace annotrace;
@@ -44,36 +43,20 @@ using crypto::Bytes;
 using nlohmann::json;
 namespace fs = std::filesystem;
 
-constexpr std::string_view kPassphrase = "correct horse battery staple";  // FuzzMemberKeys'
-
 void require(bool condition, const std::string& what) {
   if (!condition) throw std::runtime_error("seed check failed: " + what);
 }
 
-template <std::size_t N>
-std::array<std::uint8_t, N> counting(std::uint8_t first) {
-  std::array<std::uint8_t, N> out{};
-  for (std::size_t i = 0; i < N; ++i) out[i] = static_cast<std::uint8_t>(first + i);
-  return out;
-}
+using fuzz::counting;
+using fuzz::kPassphrase;
+using fuzz::kProjectKey;
+using fuzz::readAll;
+using fuzz::sampleRecord;
 
-template <std::size_t N>
-std::array<std::uint8_t, N> hex(std::string_view text) {
-  const auto bytes = crypto::fromHex(text);
-  require(bytes && bytes->size() == N, "hex constant");
-  std::array<std::uint8_t, N> out{};
-  std::copy(bytes->begin(), bytes->end(), out.begin());
-  return out;
-}
-
-const records::ProjectKey kProjectKey = counting<32>(0x80);
-const crypto::Ed25519Seed kAlice =
-    hex<32>("9d61b19deffd5a60ba844af492ec2cc44449c5697b326919703bac031cae7f60");
-const crypto::Ed25519Seed kBob =
-    hex<32>("4ccd089b28ff96da9db6c346ec114e0f5b8a319f35aba624da8cf6ed4fb8a6fb");
-const crypto::Ed25519Seed kCarol = counting<32>(0x40);  // unknown to FuzzAuditLog's lookup
-const crypto::X25519PrivateKey kX25519 =
-    hex<32>("77076d0a7318a57d3c16c17251b26645df4c2f87ebc0992ab177fba51db92c2a");
+constexpr const crypto::Ed25519Seed& kAlice = fuzz::kAliceSeed;
+constexpr const crypto::Ed25519Seed& kBob = fuzz::kBobSeed;
+constexpr crypto::Ed25519Seed kCarol = counting<32>(0x40);  // unknown to FuzzAuditLog's lookup
+constexpr const crypto::X25519PrivateKey& kX25519 = fuzz::kX25519Alice;
 
 void write(const fs::path& file, std::span<const std::uint8_t> bytes) {
   std::ofstream out(file, std::ios::binary | std::ios::trunc);
@@ -95,37 +78,6 @@ Bytes tagged(std::uint8_t mode, std::span<const std::uint8_t> rest) {
 
 // --- FuzzRecordFile ---------------------------------------------------------------------------
 
-records::WriteOptions sampleOptions(std::size_t chunkSize) {
-  records::WriteOptions options;
-  options.chunkSize = chunkSize;
-  options.createdUtc = "2025-01-01T00:00:00Z";
-  options.software = "annotrace fuzz seed";
-  auto next = std::make_shared<std::uint8_t>(0);
-  options.random = [next](std::span<std::uint8_t> out) {
-    for (auto& byte : out) byte = (*next)++;
-  };
-  return options;
-}
-
-records::RecordInfo sampleInfo() {
-  records::RecordInfo info;
-  info.author = "member:alice";
-  info.role = "annotator";
-  info.parents = {std::string(64, '0')};
-  info.state = "submitted";
-  info.source = {{"SeriesInstanceUID", "1.2.826.0.1.3680043.8.498.11"}};
-  info.auditEntry = "audit:000001";
-  info.auditHead = std::string(64, 'e');
-  return info;
-}
-
-std::string samplePlaintext() {
-  std::string text = "{\"segments\":[";
-  for (int i = 0; i < 12; ++i) text += "{\"label\":" + std::to_string(i + 1) + ",\"voxels\":77},";
-  text.back() = ']';
-  return text + "}";
-}
-
 Bytes zlib(std::string_view text) {
   uLongf size = compressBound(static_cast<uLong>(text.size()));
   Bytes out(size);
@@ -139,31 +91,26 @@ Bytes zlib(std::string_view text) {
 Bytes payloadSeed(std::uint8_t chunkSelector, bool honest, std::uint32_t claim,
                   std::span<const std::uint8_t> stream) {
   Bytes rest{chunkSelector, static_cast<std::uint8_t>(honest ? 1 : 0)};
-  for (int shift = 0; shift < 32; shift += 8)
-    rest.push_back(static_cast<std::uint8_t>(claim >> shift));
+  fuzz::putU32(rest, claim);
   rest.insert(rest.end(), stream.begin(), stream.end());
   return tagged(3, rest);
 }
 
 void recordSeeds(const fs::path& folder) {
   const records::PublicKey signer = crypto::ed25519PublicKey(kAlice);
-  const std::string plaintext = samplePlaintext();
+  const std::string plaintext = fuzz::samplePlaintext();
   // FuzzRecordFile's sealedSample(): 64-byte chunks.
-  const auto sample = records::RecordFile::encode(sampleInfo(), crypto::asBytes(plaintext),
-                                                  kProjectKey, kAlice, sampleOptions(64));
+  const auto sample = sampleRecord(64);
   const auto opened =
       records::RecordFile::decode(sample.bytes, kProjectKey, signer, sample.id, "sample");
   require(opened.plaintext == Bytes(plaintext.begin(), plaintext.end()), "sample record");
   const std::size_t offset = records::RecordFile::parseHeader(sample.bytes, "sample").chunksOffset;
   const auto chunks = std::span(sample.bytes).subspan(offset);
-  std::size_t headerBytes = 0;  // u32 LE after the 8-byte magic
-  for (int k = 3; k >= 0; --k)
-    headerBytes = (headerBytes << 8) | sample.bytes[8 + static_cast<std::size_t>(k)];
+  const std::size_t headerBytes = fuzz::getU32(std::span(sample.bytes).subspan(8));  // after magic
   const auto header = std::span(sample.bytes).subspan(12, headerBytes);
 
   write(folder / "raw-record-64-byte-chunks", tagged(0, sample.bytes));
-  const auto single = records::RecordFile::encode(sampleInfo(), crypto::asBytes(plaintext),
-                                                  kProjectKey, kAlice, sampleOptions(1 << 20));
+  const auto single = sampleRecord(1 << 20);
   write(folder / "raw-record-one-chunk", tagged(0, single.bytes));
   write(folder / "raw-record-cut-short",
         tagged(0, std::span(sample.bytes).first(sample.bytes.size() - 40)));
@@ -184,11 +131,6 @@ void recordSeeds(const fs::path& folder) {
 
 // --- FuzzAuditLog -----------------------------------------------------------------------------
 
-std::string readAll(const fs::path& file) {
-  std::ifstream in(file, std::ios::binary);
-  return std::string(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
-}
-
 void auditSeeds(const fs::path& folder) {
   const fs::path work =
       fs::temp_directory_path() / ("annotrace-seeds-" + std::to_string(::getpid()));
@@ -196,8 +138,7 @@ void auditSeeds(const fs::path& folder) {
   fs::create_directories(work);
   auto tick = std::make_shared<int>(0);
   const records::AuditClock clock = [tick] {
-    return std::chrono::system_clock::time_point(std::chrono::milliseconds(1735689600000)) +
-           std::chrono::milliseconds(1001 * (*tick)++);
+    return fuzz::fixedClock() + std::chrono::milliseconds(1001 * (*tick)++);
   };
   auto log = records::AuditLog::create(work, clock);
   log.append({"member:alice", "admin", "vault-created", {"member:alice"}, "vault initialised"},

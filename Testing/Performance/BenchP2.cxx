@@ -53,6 +53,8 @@
 #include "Volume/Volume.h"
 #include "Volume/VoxelAllocator.h"
 
+#include "BenchTiming.h"
+
 namespace {
 
 using annotrace::EditOperation;
@@ -67,7 +69,7 @@ using annotrace::SliceOrientation;
 using annotrace::UndoStep;
 using annotrace::Vec3;
 using annotrace::Volume;
-using Clock = std::chrono::steady_clock;
+using namespace annotrace::bench;  // Clock, msSince, Stats, statsOf, medianOf
 
 constexpr double kPi = std::numbers::pi;
 constexpr std::size_t kWidth = 512;
@@ -76,30 +78,6 @@ constexpr double kSliceMm = 1.0;
 constexpr std::size_t kSegments = 10;
 constexpr double kTimeTargetMs = 2.0;
 constexpr double kBytesPerVoxelTarget = 2.0;
-
-double msSince(Clock::time_point start) {
-  return std::chrono::duration<double, std::milli>(Clock::now() - start).count();
-}
-
-struct Stats {
-  double median = 0, p95 = 0, max = 0;
-};
-
-Stats statsOf(std::vector<double> values) {
-  Stats s;
-  if (values.empty()) return s;
-  std::ranges::sort(values);
-  const std::size_t n = values.size();
-  s.median = n % 2 ? values[n / 2] : 0.5 * (values[n / 2 - 1] + values[n / 2]);
-  // Nearest rank.
-  s.p95 = values[static_cast<std::size_t>(std::ceil(0.95 * double(n))) - 1];
-  s.max = values.back();
-  return s;
-}
-
-double medianOf(const std::vector<double>& values) {
-  return statsOf(values).median;
-}
 
 ImageGeometry makeGeometry(std::size_t depth) {
   ImageGeometry g;

@@ -71,6 +71,8 @@
 #include "Segmentation/SparseMask.h"
 #include "Volume/ImageGeometry.h"
 
+#include "BenchTiming.h"
+
 namespace {
 
 namespace fs = std::filesystem;
@@ -93,7 +95,7 @@ using annotrace::records::Vault;
 using annotrace::records::VaultAppender;
 using annotrace::records::VaultOptions;
 using Bytes = std::vector<std::uint8_t>;
-using Clock = std::chrono::steady_clock;
+using namespace annotrace::bench;  // Clock, msSince, Stats, statsOf, medianOf
 
 constexpr double kPi = std::numbers::pi;
 constexpr std::array<std::size_t, 3> kSize{512, 512, 300};
@@ -102,29 +104,6 @@ constexpr double kSliceMm = 1.5;
 constexpr double kSaveTargetMs = 50.0;
 constexpr int kWarmup = 2;
 constexpr std::size_t kMiB = std::size_t{1} << 20;
-
-double msSince(Clock::time_point start) {
-  return std::chrono::duration<double, std::milli>(Clock::now() - start).count();
-}
-
-struct Stats {
-  double median = 0, min = 0, max = 0;
-};
-
-Stats statsOf(std::vector<double> values) {
-  Stats s;
-  if (values.empty()) return s;
-  std::ranges::sort(values);
-  const std::size_t n = values.size();
-  s.median = n % 2 ? values[n / 2] : 0.5 * (values[n / 2 - 1] + values[n / 2]);
-  s.min = values.front();
-  s.max = values.back();
-  return s;
-}
-
-double medianOf(const std::vector<double>& values) {
-  return statsOf(values).median;
-}
 
 /// CPU time of the calling thread, ms. Unlike the wall clock it does not count the time other
 /// processes hold the core (nor time asleep in fsync).
