@@ -7,6 +7,7 @@
 #include <QComboBox>
 #include <QDir>
 #include <QSignalSpy>
+#include <QTemporaryDir>
 #include <QTest>
 #include <QTreeWidget>
 
@@ -17,6 +18,10 @@
 #include "AnnotationSession.h"
 #include "AnnotationWidget.h"
 #include "IO/VolumeReader.h"
+#include "Records/RecordStore.h"
+#include "Records/SegmentationPayload.h"
+#include "Records/SourceIdentity.h"
+#include "Records/VaultVerifier.h"
 #include "SegmentTableWidget.h"
 #include "SeriesBrowserDialog.h"
 #include "SliceView.h"
@@ -80,6 +85,7 @@ class WorkstationTest : public QObject {
   void interpolationPreviewIsShownThenAcceptedOrDiscarded();
   void seriesBrowserListsStacksWithWarningsAndOpensTheChosenOne();
   void scissorsEraseOutsideAndTheEditableArea();
+  void savingToAVaultMakesASignedRecordOfTheLabels();
 };
 
 void WorkstationTest::polygonOnTheAxialViewMatchesTheRasteriser() {
@@ -389,6 +395,62 @@ void WorkstationTest::scissorsEraseOutsideAndTheEditableArea() {
       p.session.segmentation().mask(p.session.segmentation().findSegmentByName("Tumour")->id);
   QVERIFY(tumour.test(250, 250, 7));
   QVERIFY(!tumour.test(160, 250, 7) && !tumour.test(340, 250, 7));
+}
+
+void WorkstationTest::savingToAVaultMakesASignedRecordOfTheLabels() {
+  Panel p;
+  QTest::keyClick(&p.widget, Qt::Key_P);
+  SliceView* view = p.axial();
+  view->setSlice(9);
+  for (const auto& [u, v] :
+       std::vector<std::array<double, 2>>{{160, 190}, {320, 180}, {300, 320}}) {
+    QTest::mouseClick(view, Qt::LeftButton, Qt::NoModifier, at(view, u, v));
+  }
+  QTest::keyClick(view, Qt::Key_Return);
+  QVERIFY(p.liver().count() > 100);
+  QVERIFY(p.session.hasUnsavedChanges());
+
+  QTemporaryDir temp;
+  const std::filesystem::path folder = std::filesystem::path(temp.path().toStdString()) / "vault";
+  records::VaultOptions fast;
+  fast.scrypt = crypto::ScryptParameters::minimum();
+  {
+    records::Vault vault = records::Vault::init(folder, "ada", "ada pass", fast);
+    const records::UnlockedMember ada = vault.unlock("ada", "ada pass");
+    vault.addMember(ada, "ann", records::Role::Annotator, "ann pass");
+  }
+  const QString vaultPath = QString::fromStdString(folder.string());
+
+  QSignalSpy failures(&p.session, &AnnotationSession::failed);
+  QVERIFY(p.session.saveToVault(vaultPath, "ann", "not it", false).isEmpty());
+  QCOMPARE(failures.count(), 1);
+  QVERIFY2(failures.at(0).at(0).toString().contains("wrong passphrase for member ann"),
+           qPrintable(failures.at(0).at(0).toString()));
+  QVERIFY(p.session.hasUnsavedChanges());
+
+  const QString id = p.session.saveToVault(vaultPath, "ann", "ann pass", true);
+  QVERIFY2(!id.isEmpty(),
+           qPrintable(failures.isEmpty() ? QString() : failures.last().at(0).toString()));
+  QVERIFY(!p.session.hasUnsavedChanges());
+
+  records::Vault vault = records::Vault::open(folder, fast);
+  records::RecordStore store(vault);
+  const auto list = store.list();
+  QCOMPARE(int(list.size()), 1);
+  QCOMPARE(QString::fromStdString(list[0].id), id);
+  QCOMPARE(QString::fromStdString(list[0].author), QString("ann"));
+  QCOMPARE(QString::fromStdString(list[0].status), QString("submitted"));
+  QVERIFY(list[0].source["geometry_sha256"] ==
+          records::sourceIdentity(realCt())["geometry_sha256"]);
+  const records::UnlockedMember ada = vault.unlock("ada", "ada pass");
+  const LabelmapBundle decoded =
+      records::SegmentationPayload::decode(store.open(ada, id.toStdString()).plaintext);
+  QVERIFY(decoded.segmentation == p.session.segmentation());
+  const records::VaultReport report = records::VaultVerifier::verify(vault);
+  QVERIFY2(report.ok(), report.ok() ? "" : report.problems.front().message.c_str());
+  QCOMPARE(int(report.records), 1);
+  // The failed unlock was audited by the next unlock.
+  QCOMPARE(int(vault.auditLog().filter({.action = "unlock-failed"}).size()), 1);
 }
 
 QTEST_MAIN(WorkstationTest)

@@ -110,6 +110,14 @@ void MainWindow::buildMenus() {
       statusBar()->showMessage(tr("Saved %1").arg(path), 5000);
     }
   });
+  file->addAction(tr("Save labels to &vault…"), QKeySequence(tr("Ctrl+Shift+S")), this, [this] {
+    if (!current_) return;
+    const QString id = current_->saveToVault(this);
+    if (!id.isEmpty()) {
+      statusBar()->showMessage(tr("Saved record %1 (signed, encrypted, audited)").arg(id.left(16)),
+                               8000);
+    }
+  });
   file->addSeparator();
   file->addAction(tr("&Quit"), QKeySequence::Quit, this, &QWidget::close);
   QMenu* help = menuBar()->addMenu(tr("&Help"));

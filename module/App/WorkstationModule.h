@@ -27,6 +27,13 @@ class WorkstationModule {
   /// Opens or saves a label map of the open study.
   virtual bool openLabels(const QString& path) = 0;
   virtual bool saveLabels(const QString& path) = 0;
+  /// Saves the labels as a record in a vault, asking the user where and as whom (a dialog
+  /// parented to `parent`); the record id, or an empty string when cancelled or refused (the
+  /// module reports why). Modules without labels keep the default.
+  virtual QString saveToVault(QWidget* parent) {
+    (void)parent;
+    return {};
+  }
   /// Whether there are edits since the last open or save (the host asks before closing).
   virtual bool hasUnsavedChanges() const { return false; }
 };

@@ -5,6 +5,9 @@
 #include <QtConcurrent/QtConcurrentRun>
 
 #include "IO/VolumeReader.h"
+#include "Records/RecordStore.h"
+#include "Records/SegmentationPayload.h"
+#include "Records/SourceIdentity.h"
 #include "Segmentation/TerminologyCatalog.h"
 
 namespace annotrace {
@@ -139,6 +142,30 @@ bool AnnotationSession::saveLabels(const QString& path) {
   } catch (const std::exception& e) {
     emit failed(QString::fromStdString(e.what()));
     return false;
+  }
+}
+
+QString AnnotationSession::saveToVault(const QString& vaultFolder, const QString& member,
+                                       const QString& passphrase, bool submit,
+                                       const QString& parent) {
+  if (!hasStudy()) return {};
+  try {
+    records::Vault vault = records::Vault::open(vaultFolder.toStdString());
+    records::RecordInfo info;
+    info.state = submit ? "submitted" : "draft";
+    info.source = records::sourceIdentity(*volume_);
+    if (!parent.isEmpty()) info.parents = {parent.toStdString()};
+    const auto payload =
+        records::SegmentationPayload::encode(editor_->segmentation(), editor_->operationLog());
+    const records::UnlockedMember author =
+        vault.unlock(member.toStdString(), passphrase.toStdString());
+    records::RecordStore store(vault);
+    const records::SavedRecord saved = store.save(author, info, payload);
+    savedDigest_ = editor_->segmentation().contentDigest();
+    return QString::fromStdString(saved.id);
+  } catch (const std::exception& e) {
+    emit failed(QString::fromStdString(e.what()));
+    return {};
   }
 }
 

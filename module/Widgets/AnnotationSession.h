@@ -35,6 +35,13 @@ class AnnotationSession : public QObject {
   bool openLabels(const QString& path);
   /// Saves the segmentation with its history and edit log.
   bool saveLabels(const QString& path);
+  /// Saves the segmentation as a label record in a vault (Docs/Vault.md): unlocks `member`
+  /// with `passphrase` (about 0.4 s, scrypt), encrypts, signs and commits the record with its
+  /// audit entry, tied to the open series. Returns the record id, or an empty string after
+  /// failed() (wrong passphrase, not a member, not a vault, ...). `parent` may name the record
+  /// this one revises.
+  QString saveToVault(const QString& vaultFolder, const QString& member, const QString& passphrase,
+                      bool submit, const QString& parent = {});
 
   bool hasStudy() const { return editor_ != nullptr; }
   /// True when the segmentation differs from what was last opened or saved.

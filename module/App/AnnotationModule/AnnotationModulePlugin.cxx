@@ -1,5 +1,8 @@
 #include "AnnotationModulePlugin.h"
 
+#include <QApplication>
+#include <QMessageBox>
+
 #include <array>
 #include <map>
 #include <memory>
@@ -7,6 +10,7 @@
 
 #include "AnnotationSession.h"
 #include "AnnotationWidget.h"
+#include "VaultSaveDialog.h"
 #ifdef ANNOTRACE_HAVE_VIEW3D
 #include "SurfaceView3D.h"
 #endif
@@ -95,6 +99,28 @@ bool AnnotationModulePlugin::openLabels(const QString& path) {
 
 bool AnnotationModulePlugin::saveLabels(const QString& path) {
   return session_->saveLabels(path);
+}
+
+QString AnnotationModulePlugin::saveToVault(QWidget* parent) {
+  if (!session_->hasStudy()) return {};
+  VaultSaveDialog dialog(parent);
+  while (dialog.exec() == QDialog::Accepted) {
+    QString problem;
+    const auto connection =
+        QObject::connect(session_, &AnnotationSession::failed,
+                         [&problem](const QString& message) { problem = message; });
+    QApplication::setOverrideCursor(Qt::WaitCursor);  // the unlock takes about 0.4 s (scrypt)
+    const QString id = session_->saveToVault(dialog.vaultFolder(), dialog.member(),
+                                             dialog.passphrase(), dialog.submit());
+    QApplication::restoreOverrideCursor();
+    QObject::disconnect(connection);
+    if (!id.isEmpty()) {
+      dialog.remember();
+      return id;
+    }
+    QMessageBox::warning(parent, QObject::tr("Not saved"), problem);
+  }
+  return {};
 }
 
 bool AnnotationModulePlugin::hasUnsavedChanges() const {

@@ -24,6 +24,7 @@ class AnnotationModulePlugin : public QObject, public WorkstationModule {
   bool openStudy(const QString& path) override;
   bool openLabels(const QString& path) override;
   bool saveLabels(const QString& path) override;
+  QString saveToVault(QWidget* parent) override;
   bool hasUnsavedChanges() const override;
 
  private:
