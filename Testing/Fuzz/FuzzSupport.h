@@ -202,6 +202,7 @@ inline records::WriteOptions sampleOptions(std::size_t chunkSize) {
   options.chunkSize = chunkSize;
   options.createdUtc = "2025-01-01T00:00:00Z";
   options.software = "annotrace fuzz seed";
+  options.compressionLevel = 6;  // as the committed seeds were made (the writer now uses 1)
   auto next = std::make_shared<std::uint8_t>(0);
   options.random = [next](std::span<std::uint8_t> out) {
     for (auto& byte : out) byte = (*next)++;
