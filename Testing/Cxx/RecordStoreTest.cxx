@@ -461,5 +461,45 @@ TEST_F(RecordTamperTest, ASaveCutOffBeforeItsEntryIsRecoveredOnTheNextUnlock) {
   EXPECT_EQ(store.open(rex, cut.id).plaintext, plaintext);
 }
 
+TEST_F(RecordTamperTest, ATornLineMovedAsideByAProcessThatStoppedIsLoggedByTheNextAppend) {
+  const std::string partial = R"({"action":"record-decrypted","actor":"ann",)";
+  {
+    std::ofstream log(folder / "audit.log", std::ios::binary | std::ios::app);
+    log << partial;
+  }
+  { Vault::open(folder, fastOptions()); }  // moves the line aside, then the process stops
+  std::vector<std::string> tornFiles;
+  for (const auto& entry : fs::directory_iterator(folder)) {
+    const std::string name = entry.path().filename().string();
+    if (name.starts_with("audit.log.torn-")) tornFiles.push_back(name);
+  }
+  ASSERT_EQ(tornFiles.size(), 1u);
+  EXPECT_EQ(readText(folder / tornFiles[0]), partial);
+  Vault vault = Vault::open(folder, fastOptions());
+  const UnlockedMember rex = vault.unlock("rex", "rex pass");
+  const auto logged = entriesWith(vault, "torn-line-recovered");
+  ASSERT_EQ(logged.size(), 1u);
+  EXPECT_EQ(logged[0].targets, std::vector<std::string>{tornFiles[0]});
+  EXPECT_EQ(logged[0].actor, "rex");
+  const VaultReport report = VaultVerifier::verify(vault);
+  EXPECT_TRUE(report.ok()) << describe(report);
+}
+
+TEST_F(RecordTamperTest, APendingRecordNamingSomeoneElsesEntryIsNotCommitted) {
+  Vault vault = Vault::open(folder, fastOptions());
+  const UnlockedMember ann = vault.unlock("ann", "ann pass");
+  // A record that claims entry 2 (an unlock), as if its own entry had been logged there.
+  RecordInfo info = linkedInfo("ann", "annotator", {1, vault.auditLog().filter()[0].hash});
+  fs::path pendingFile;
+  RecordFile::write(PendingRecords::folder(vault.recordsFolder()), info, payload(9),
+                    ann.projectKey(), ann.signingSeed(), {}, &pendingFile);
+  const UnlockedMember rex = vault.unlock("rex", "rex pass");  // runs the recovery
+  EXPECT_TRUE(fs::exists(pendingFile));
+  EXPECT_TRUE(entriesWith(vault, "record-recovered").empty());
+  const VaultReport report = VaultVerifier::verify(vault);
+  EXPECT_EQ(problemCodes(report), std::vector<std::string>{"UncommittedRecord"})
+      << describe(report);
+}
+
 }  // namespace
 }  // namespace annotrace::records

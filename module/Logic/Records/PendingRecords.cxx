@@ -108,10 +108,18 @@ std::vector<std::string> PendingRecords::recover(AuditLog::Writer& writer,
     if (!link || RecordFile::idFromFileName(file) != header.id) continue;
     const AuditHead& head = writer.head();
     if (link->entry <= head.seq) {
-      // The entry went out before the crash: finish the rename. (Verification checks that the
-      // entry at that seq really names this record.)
-      commit(recordsFolder, header.id);
-      committed.push_back(header.id);
+      // The entry went out before the crash: finish the rename, if that entry really is about
+      // this record (otherwise the file stays for the verification to report).
+      AuditFilter about;
+      about.target = header.id;
+      const auto entries = writer.filter(about);
+      const bool logged = std::any_of(entries.begin(), entries.end(), [&](const AuditEntry& e) {
+        return e.seq == link->entry && !e.targets.empty() && e.targets.front() == header.id;
+      });
+      if (logged) {
+        commit(recordsFolder, header.id);
+        committed.push_back(header.id);
+      }
     } else if (link->entry == head.seq + 1 && link->head == head.hash) {
       const std::string author = header.header.value("author", std::string());
       writer.append({actor,

@@ -11,6 +11,7 @@
 #include <cerrno>
 #include <cstring>
 #include <fstream>
+#include <set>
 #include <sstream>
 #include <utility>
 
@@ -154,6 +155,40 @@ void Vault::recoverInterrupted(AuditLog::Writer& writer, const std::string& acto
   // A torn line found on open() or by beginAppend() is recorded by whoever appends next.
   for (const auto& torn : log_.takeRecovered()) {
     writer.append(AuditLog::tornLineEvent(torn, actor, role), seed);
+  }
+  logOrphanTornFiles(writer, actor, role, seed);
+}
+
+// A process that moved a torn line aside (on open) and stopped before appending leaves a
+// torn file no entry names: whoever appends next names it.
+void Vault::logOrphanTornFiles(AuditLog::Writer& writer, const std::string& actor,
+                               const std::string& role, const crypto::Ed25519Seed& seed) {
+  std::vector<fs::path> torn;
+  std::error_code ec;
+  for (fs::directory_iterator it(folder_, ec), end; !ec && it != end; it.increment(ec)) {
+    if (it->path().filename().string().starts_with(AuditLog::kTornPrefix)) {
+      torn.push_back(it->path());
+    }
+  }
+  if (torn.empty()) return;
+  AuditFilter filter;
+  filter.action = std::string(AuditLog::kTornAction);
+  std::set<std::string> named;
+  for (const AuditEntry& entry : writer.filter(filter)) {
+    named.insert(entry.targets.begin(), entry.targets.end());
+  }
+  std::sort(torn.begin(), torn.end());
+  for (const fs::path& file : torn) {
+    const std::string name = file.filename().string();
+    if (named.count(name)) continue;
+    writer.append({actor,
+                   role,
+                   std::string(AuditLog::kTornAction),
+                   {name},
+                   "an incomplete last line of " + std::to_string(fs::file_size(file, ec)) +
+                       " bytes (an append cut short by a crash) was moved out of the log into " +
+                       name + " by a process that stopped before recording it"},
+                  seed);
   }
 }
 

@@ -141,6 +141,8 @@ class Vault {
   void appendPendingFailures(AuditLog::Writer& writer, const UnlockedMember& member);
   void recoverInterrupted(AuditLog::Writer& writer, const std::string& actor,
                           const std::string& role, const crypto::Ed25519Seed& seed);
+  void logOrphanTornFiles(AuditLog::Writer& writer, const std::string& actor,
+                          const std::string& role, const crypto::Ed25519Seed& seed);
   AuditEntry append(const AuditEvent& event, const crypto::Ed25519Seed& seed);
 
   std::filesystem::path folder_;
