@@ -6,6 +6,7 @@
 #include <QApplication>
 #include <QComboBox>
 #include <QDir>
+#include <QSettings>
 #include <QSignalSpy>
 #include <QTemporaryDir>
 #include <QTest>
@@ -25,6 +26,7 @@
 #include "SegmentTableWidget.h"
 #include "SeriesBrowserDialog.h"
 #include "SliceView.h"
+#include "VaultOpenDialog.h"
 
 using namespace annotrace;
 
@@ -85,7 +87,7 @@ class WorkstationTest : public QObject {
   void interpolationPreviewIsShownThenAcceptedOrDiscarded();
   void seriesBrowserListsStacksWithWarningsAndOpensTheChosenOne();
   void scissorsEraseOutsideAndTheEditableArea();
-  void savingToAVaultMakesASignedRecordOfTheLabels();
+  void savingToAndOpeningFromAVault();
 };
 
 void WorkstationTest::polygonOnTheAxialViewMatchesTheRasteriser() {
@@ -397,7 +399,7 @@ void WorkstationTest::scissorsEraseOutsideAndTheEditableArea() {
   QVERIFY(!tumour.test(160, 250, 7) && !tumour.test(340, 250, 7));
 }
 
-void WorkstationTest::savingToAVaultMakesASignedRecordOfTheLabels() {
+void WorkstationTest::savingToAndOpeningFromAVault() {
   Panel p;
   QTest::keyClick(&p.widget, Qt::Key_P);
   SliceView* view = p.axial();
@@ -451,6 +453,49 @@ void WorkstationTest::savingToAVaultMakesASignedRecordOfTheLabels() {
   QCOMPARE(int(report.records), 1);
   // The failed unlock was audited by the next unlock.
   QCOMPARE(int(vault.auditLog().filter({.action = "unlock-failed"}).size()), 1);
+
+  // Opening the record again brings back exactly what was saved, over later edits.
+  const Segmentation saved = p.session.segmentation();
+  QTest::keyClick(&p.widget, Qt::Key_B);
+  QTest::mouseClick(view, Qt::LeftButton, Qt::NoModifier, at(view, 100, 100));
+  QVERIFY(!(p.session.segmentation() == saved));
+  QVERIFY(p.session.openFromVault(vaultPath, "ada", "ada pass", id));
+  QVERIFY(p.session.segmentation() == saved);
+  QVERIFY(!p.session.hasUnsavedChanges());
+  QCOMPARE(int(vault.auditLog().filter({.action = "record-decrypted"}).size()), 2);
+
+  // A record made on another grid is refused and changes nothing.
+  {
+    ImageGeometry other;
+    other.size = {12, 10, 8};
+    Segmentation small(other);
+    const records::UnlockedMember ann = vault.unlock("ann", "ann pass");
+    records::RecordInfo info;
+    info.source = records::sourceIdentity(other);
+    store.save(ann, info, records::SegmentationPayload::encode(small));
+  }
+  const auto records = p.session.vaultRecords(vaultPath);
+  QCOMPARE(int(records.size()), 2);
+  failures.clear();
+  QVERIFY(!p.session.openFromVault(vaultPath, "ada", "ada pass",
+                                   QString::fromStdString(records.back().id)));
+  QVERIFY2(
+      failures.count() == 1 && failures.at(0).at(0).toString().contains("another series or grid"),
+      qPrintable(failures.isEmpty() ? QString() : failures.at(0).at(0).toString()));
+  QVERIFY(p.session.segmentation() == saved);
+
+  // The chooser lists the vault's records, newest selected, with their status.
+  QCoreApplication::setOrganizationName("annotrace-workstation-test");
+  QSettings settings;
+  settings.setValue("vault/folder", vaultPath);
+  {
+    VaultOpenDialog dialog(p.session);
+    QCOMPARE(dialog.recordId(), QString::fromStdString(records.back().id));
+    const auto* list = dialog.findChild<QTreeWidget*>();
+    QVERIFY(list && list->topLevelItemCount() == 2);
+    QCOMPARE(list->topLevelItem(0)->text(3), QString("submitted"));
+  }
+  settings.clear();
 }
 
 QTEST_MAIN(WorkstationTest)

@@ -110,6 +110,11 @@ void MainWindow::buildMenus() {
       statusBar()->showMessage(tr("Saved %1").arg(path), 5000);
     }
   });
+  file->addAction(tr("Open labels from v&ault…"), this, [this] {
+    if (current_ && current_->openFromVault(this)) {
+      statusBar()->showMessage(tr("Opened the record's labels (decryption audited)"), 8000);
+    }
+  });
   file->addAction(tr("Save labels to &vault…"), QKeySequence(tr("Ctrl+Shift+S")), this, [this] {
     if (!current_) return;
     const QString id = current_->saveToVault(this);

@@ -34,6 +34,12 @@ class WorkstationModule {
     (void)parent;
     return {};
   }
+  /// Opens the labels of a record from a vault onto the open study, asking which record and
+  /// as whom; false when cancelled or refused (the module reports why).
+  virtual bool openFromVault(QWidget* parent) {
+    (void)parent;
+    return false;
+  }
   /// Whether there are edits since the last open or save (the host asks before closing).
   virtual bool hasUnsavedChanges() const { return false; }
 };

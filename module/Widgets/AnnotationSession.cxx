@@ -169,6 +169,41 @@ QString AnnotationSession::saveToVault(const QString& vaultFolder, const QString
   }
 }
 
+std::vector<records::RecordSummary> AnnotationSession::vaultRecords(const QString& vaultFolder) {
+  try {
+    records::Vault vault = records::Vault::open(vaultFolder.toStdString());
+    return records::RecordStore(vault).list();
+  } catch (const std::exception& e) {
+    emit failed(QString::fromStdString(e.what()));
+    return {};
+  }
+}
+
+bool AnnotationSession::openFromVault(const QString& vaultFolder, const QString& member,
+                                      const QString& passphrase, const QString& recordId) {
+  if (!hasStudy()) return false;
+  try {
+    records::Vault vault = records::Vault::open(vaultFolder.toStdString());
+    const records::UnlockedMember reader =
+        vault.unlock(member.toStdString(), passphrase.toStdString());
+    records::RecordStore store(vault);
+    const records::OpenedRecord opened = store.open(reader, recordId.toStdString());
+    const std::string mismatch =
+        records::sourceMismatch(opened.header.header.value("source", nlohmann::json()), *volume_);
+    LabelmapBundle bundle = records::SegmentationPayload::decode(opened.plaintext);
+    if (!mismatch.empty() || bundle.segmentation.geometry().size != volume_->geometry().size) {
+      throw std::runtime_error("record " + opened.header.id.substr(0, 16) + ": " +
+                               (mismatch.empty() ? "its grid is not this study's" : mismatch));
+    }
+    Volume volume = std::move(*volume_);
+    setStudy(std::move(volume), std::move(bundle));
+    return true;
+  } catch (const std::exception& e) {
+    emit failed(QString::fromStdString(e.what()));
+    return false;
+  }
+}
+
 bool AnnotationSession::apply(const EditOperation& operation) {
   if (!hasStudy()) return false;
   if (busy_) {

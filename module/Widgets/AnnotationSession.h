@@ -6,8 +6,10 @@
 
 #include <memory>
 #include <optional>
+#include <vector>
 
 #include "Core/Progress.h"
+#include "Records/RecordStore.h"
 #include "Segmentation/EditOperation.h"
 #include "Segmentation/LabelmapFileIO.h"
 #include "Segmentation/SegmentEditorLogic.h"
@@ -42,6 +44,14 @@ class AnnotationSession : public QObject {
   /// this one revises.
   QString saveToVault(const QString& vaultFolder, const QString& member, const QString& passphrase,
                       bool submit, const QString& parent = {});
+  /// The records of a vault, for a chooser (headers and log only: no passphrase). Empty after
+  /// failed() when the folder is not a vault.
+  std::vector<records::RecordSummary> vaultRecords(const QString& vaultFolder);
+  /// Decrypts a record (audited) and loads its labels onto the open study; the record must
+  /// have been made on this series and grid. false after failed() (wrong passphrase, removed
+  /// member, another series, a record that fails verification, ...).
+  bool openFromVault(const QString& vaultFolder, const QString& member, const QString& passphrase,
+                     const QString& recordId);
 
   bool hasStudy() const { return editor_ != nullptr; }
   /// True when the segmentation differs from what was last opened or saved.

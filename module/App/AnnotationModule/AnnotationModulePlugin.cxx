@@ -10,6 +10,7 @@
 
 #include "AnnotationSession.h"
 #include "AnnotationWidget.h"
+#include "VaultOpenDialog.h"
 #include "VaultSaveDialog.h"
 #ifdef ANNOTRACE_HAVE_VIEW3D
 #include "SurfaceView3D.h"
@@ -121,6 +122,26 @@ QString AnnotationModulePlugin::saveToVault(QWidget* parent) {
     QMessageBox::warning(parent, QObject::tr("Not saved"), problem);
   }
   return {};
+}
+
+bool AnnotationModulePlugin::openFromVault(QWidget* parent) {
+  if (!session_->hasStudy()) return false;
+  VaultOpenDialog dialog(*session_, parent);
+  while (dialog.exec() == QDialog::Accepted) {
+    if (dialog.recordId().isEmpty()) continue;
+    QString problem;
+    const auto connection =
+        QObject::connect(session_, &AnnotationSession::failed,
+                         [&problem](const QString& message) { problem = message; });
+    QApplication::setOverrideCursor(Qt::WaitCursor);  // the unlock takes about 0.4 s (scrypt)
+    const bool opened = session_->openFromVault(dialog.vaultFolder(), dialog.member(),
+                                                dialog.passphrase(), dialog.recordId());
+    QApplication::restoreOverrideCursor();
+    QObject::disconnect(connection);
+    if (opened) return true;
+    QMessageBox::warning(parent, QObject::tr("Not opened"), problem);
+  }
+  return false;
 }
 
 bool AnnotationModulePlugin::hasUnsavedChanges() const {

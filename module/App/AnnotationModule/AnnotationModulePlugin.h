@@ -25,6 +25,7 @@ class AnnotationModulePlugin : public QObject, public WorkstationModule {
   bool openLabels(const QString& path) override;
   bool saveLabels(const QString& path) override;
   QString saveToVault(QWidget* parent) override;
+  bool openFromVault(QWidget* parent) override;
   bool hasUnsavedChanges() const override;
 
  private:
