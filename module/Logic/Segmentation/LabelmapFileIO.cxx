@@ -16,7 +16,10 @@
 
 #include "IO/StagingFolder.h"
 #include "IO/VolumeFileIO.h"
+#include "Segmentation/LabelLayer.h"
+#include "Segmentation/SegmentColors.h"
 #include "Segmentation/SegmentJson.h"
+#include "Volume/GeometryDifference.h"
 #include "Volume/Volume.h"
 
 namespace annotrace {
@@ -28,9 +31,7 @@ using nlohmann::json;
 
 constexpr const char* kFormat = "annotrace-segmentation";
 constexpr int kVersion = 1;
-constexpr int kMaxLabelValue = 32767;        // int16 voxels
-constexpr double kPositionTolerance = 1e-3;  // mm, origin and spacing
-constexpr double kDirectionTolerance = 1e-4;
+constexpr int kMaxLabelValue = 32767;  // int16 voxels
 
 std::runtime_error fileError(const fs::path& path, const std::string& problem) {
   return std::runtime_error(path.string() + ": " + problem);
@@ -106,53 +107,6 @@ ImageGeometry geometryFromSidecar(const json& object, const fs::path& sidecar) {
   }
 }
 
-// --- Geometry comparison ---------------------------------------------------------------------
-
-std::string formatTriple(const std::array<double, 3>& v) {
-  std::ostringstream out;
-  out.precision(6);
-  out << "(" << v[0] << ", " << v[1] << ", " << v[2] << ")";
-  return out.str();
-}
-
-std::string formatSize(const std::array<std::size_t, 3>& s) {
-  return std::to_string(s[0]) + " x " + std::to_string(s[1]) + " x " + std::to_string(s[2]);
-}
-
-// What differs between two grids ("" when they match within tolerance): the label map's grid
-// as read (`actual`) against the one it must match.
-std::string geometryDifference(const ImageGeometry& actual, const ImageGeometry& expected) {
-  std::vector<std::string> problems;
-  if (actual.size != expected.size) {
-    problems.push_back("size " + formatSize(actual.size) + " instead of " +
-                       formatSize(expected.size));
-  }
-  auto near = [](const Vec3& a, const Vec3& b, double tolerance) {
-    for (int n = 0; n < 3; ++n) {
-      if (!(std::abs(a[n] - b[n]) <= tolerance)) return false;
-    }
-    return true;
-  };
-  if (!near(actual.origin, expected.origin, kPositionTolerance)) {
-    problems.push_back("origin " + formatTriple(actual.origin) + " mm instead of " +
-                       formatTriple(expected.origin) + " mm");
-  }
-  if (!near(actual.spacing, expected.spacing, kPositionTolerance)) {
-    problems.push_back("spacing " + formatTriple(actual.spacing) + " mm instead of " +
-                       formatTriple(expected.spacing) + " mm");
-  }
-  for (int c = 0; c < 3; ++c) {
-    if (!near(column(actual.direction, c), column(expected.direction, c), kDirectionTolerance)) {
-      problems.push_back("direction of index axis " + std::to_string(c) + " " +
-                         formatTriple(column(actual.direction, c)) + " instead of " +
-                         formatTriple(column(expected.direction, c)));
-    }
-  }
-  std::string text;
-  for (const auto& p : problems) text += (text.empty() ? "" : "; ") + p;
-  return text;
-}
-
 // --- Label volumes ---------------------------------------------------------------------------
 
 const VoxelVector<std::int16_t>& labelVoxels(const Volume& volume, const fs::path& path) {
@@ -185,79 +139,6 @@ void forEachLabelledVoxel(const VoxelVector<std::int16_t>& voxels,
 
 // Segments' voxel volumes, one layer at a time: a segment joins the first layer where it
 // overlaps nothing already there (one dense layer in memory at a time).
-struct Layer {
-  VoxelVector<std::int16_t> voxels;
-  std::vector<std::size_t> positions;  // table positions of its segments
-};
-
-Layer buildLayer(const Segmentation& segmentation, std::vector<std::size_t>& remaining) {
-  const ImageGeometry& g = segmentation.geometry();
-  Layer layer{VoxelVector<std::int16_t>(g.voxelCount(), 0), {}};
-  std::vector<std::size_t> left;
-  std::int16_t* data = layer.voxels.data();
-  for (const std::size_t p : remaining) {
-    const SparseMask& mask = segmentation.maskAt(p);
-    const auto value = static_cast<std::int16_t>(segmentation.segmentAt(p).labelValue);
-    // One pass in the common case: fill run by run until a run meets a labelled voxel, and
-    // only then (rarely) take back the runs already filled.
-    bool overlaps = false;
-    std::size_t filledRuns = 0;
-    mask.forEachRun([&](std::size_t i, std::size_t j, std::size_t k, std::size_t length) {
-      if (overlaps) return;
-      std::int16_t* run = data + g.linearIndex(i, j, k);
-      if (std::any_of(run, run + length, [](std::int16_t v) { return v != 0; })) {
-        overlaps = true;
-        return;
-      }
-      std::fill_n(run, length, value);
-      ++filledRuns;
-    });
-    if (!overlaps) {
-      layer.positions.push_back(p);
-      continue;
-    }
-    mask.forEachRun([&](std::size_t i, std::size_t j, std::size_t k, std::size_t length) {
-      if (filledRuns == 0) return;
-      std::fill_n(data + g.linearIndex(i, j, k), length, std::int16_t{0});
-      --filledRuns;
-    });
-    left.push_back(p);
-  }
-  remaining = std::move(left);
-  return layer;
-}
-
-// Distinct colours for labels imported without a sidecar: hues a golden angle apart.
-std::array<std::uint8_t, 3> importColor(int n) {
-  const double hue = std::fmod(n * 137.508, 360.0) / 60.0;
-  const double s = 0.65, v = 0.9, c = v * s;
-  const double x = c * (1 - std::abs(std::fmod(hue, 2.0) - 1));
-  std::array<double, 3> rgb{};
-  switch (static_cast<int>(hue)) {
-    case 0:
-      rgb = {c, x, 0};
-      break;
-    case 1:
-      rgb = {x, c, 0};
-      break;
-    case 2:
-      rgb = {0, c, x};
-      break;
-    case 3:
-      rgb = {0, x, c};
-      break;
-    case 4:
-      rgb = {x, 0, c};
-      break;
-    default:
-      rgb = {c, 0, x};
-      break;
-  }
-  std::array<std::uint8_t, 3> out{};
-  for (int a = 0; a < 3; ++a)
-    out[a] = static_cast<std::uint8_t>(std::lround((rgb[a] + v - c) * 255));
-  return out;
-}
 
 void addVolumeWarnings(const Volume& volume, const fs::path& path,
                        std::vector<std::string>& warnings) {
@@ -606,7 +487,7 @@ void LabelmapFileIO::write(const Segmentation& segmentation, const fs::path& lab
   std::vector<std::size_t> layerOf(segmentation.segmentCount(), 1);
   std::vector<std::string> layerNames;
   do {
-    Layer layer = buildLayer(segmentation, remaining);
+    LabelLayer layer = buildLabelLayer(segmentation, remaining);
     const int number = static_cast<int>(layerNames.size()) + 1;
     for (const std::size_t p : layer.positions) layerOf[p] = static_cast<std::size_t>(number);
     const std::string name = layerPath(labelmap, number).filename().string();
