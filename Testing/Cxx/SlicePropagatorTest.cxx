@@ -1,8 +1,7 @@
-// Image-guided propagation (SlicePropagator): a synthetic tube that moves, grows and shrinks in
-// noise, with known ground truth, along each slice family; a fast-moving disc and a ring; the
-// options (directions, limit, drawn slices, cancel, determinism); and real organs of
-// TotalSegmentator's CT and MR examples, scored by Dice against their label maps beside the
-// copy of the start slice. Floors are measured values (in comments) less a margin.
+// Image-guided propagation (SlicePropagator) on synthetic phantoms: a tube that moves, grows and
+// shrinks in noise, with known ground truth, along each slice family; a fast-moving disc and a
+// ring; the options (directions, limit, drawn slices, cancel, determinism). The real organs are
+// in SlicePropagatorRealTest.cxx. Floors are measured values (in comments) less a margin.
 
 #include <gtest/gtest.h>
 
@@ -14,19 +13,18 @@
 #include <cstdio>
 #include <numbers>
 #include <random>
+#include <stdexcept>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "Core/Progress.h"
-#include "IO/VolumeReader.h"
-#include "Segmentation/LabelmapFileIO.h"
 #include "Segmentation/Segmentation.h"
 #include "Segmentation/SlicePropagator.h"
-#include "TestData.h"
+#include "SlicePropagatorTestSupport.h"
 #include "Volume/Volume.h"
 
 using annotrace::ImageGeometry;
-using annotrace::LabelmapFileIO;
 using annotrace::OperationCancelled;
 using annotrace::Progress;
 using annotrace::PropagationOptions;
@@ -40,116 +38,16 @@ using annotrace::SlicePatch;
 using annotrace::SlicePropagator;
 using annotrace::SliceSource;
 using annotrace::SliceSpec;
-using annotrace::SparseMask;
 using annotrace::Volume;
-using annotrace::VolumeReader;
 using annotrace::VoxelVector;
+using annotrace::test::expectWellFormed;
+using annotrace::test::millisecondsSince;
+using annotrace::test::paint;
+using annotrace::test::Score;
+using annotrace::test::score;
+using annotrace::test::slicesOf;
 
 namespace {
-
-/// Slice `slice` of a mask (u, v as SliceSpec::axes says).
-SliceMask sliceOf(const SparseMask& mask, SliceOrientation orientation, std::size_t slice) {
-  const auto axes = SliceSpec{orientation, 0}.axes();
-  SliceMask out(mask.size()[axes[0]], mask.size()[axes[1]]);
-  std::array<std::size_t, 3> index{};
-  index[axes[2]] = slice;
-  for (std::size_t v = 0; v < out.height; ++v) {
-    index[axes[1]] = v;
-    for (std::size_t u = 0; u < out.width; ++u) {
-      index[axes[0]] = u;
-      if (mask.test(index[0], index[1], index[2])) out.set(u, v);
-    }
-  }
-  return out;
-}
-
-void paint(SparseMask& mask, SliceOrientation orientation, std::size_t slice, const SliceMask& m) {
-  const auto axes = SliceSpec{orientation, 0}.axes();
-  std::array<std::size_t, 3> index{};
-  index[axes[2]] = slice;
-  for (std::size_t v = 0; v < m.height; ++v) {
-    for (std::size_t u = 0; u < m.width; ++u) {
-      if (!m.at(u, v)) continue;
-      index[axes[0]] = u;
-      index[axes[1]] = v;
-      mask.assign(index[0], index[1], index[2], true);
-    }
-  }
-}
-
-std::size_t intersection(const SliceMask& a, const SliceMask& b) {
-  std::size_t n = 0;
-  for (std::size_t p = 0; p < a.pixels.size(); ++p) n += (a.pixels[p] && b.pixels[p]) ? 1 : 0;
-  return n;
-}
-
-double dice(const SliceMask& a, const SliceMask& b) {
-  const std::size_t sum = a.count() + b.count();
-  return sum == 0 ? 1.0 : 2.0 * static_cast<double>(intersection(a, b)) / sum;
-}
-
-/// Dice pooled over the propagated slices, for the result and for the copy baseline (the start
-/// slice pasted unchanged onto the same slices).
-struct Score {
-  double ours = 0;
-  double copy = 0;
-  double worstSlice = 1;
-  std::size_t slices = 0;
-  std::size_t first = 0;
-  std::size_t last = 0;
-};
-
-Score score(const SegmentationPreview& preview, const std::vector<SliceMask>& truth,
-            const SliceMask& start) {
-  Score s;
-  std::size_t both = 0, sum = 0, copyBoth = 0, copySum = 0;
-  s.first = truth.size();
-  for (const SlicePatch& p : preview.patches) {
-    const SliceMask& t = truth.at(p.slice.index);
-    both += intersection(p.mask, t);
-    sum += p.mask.count() + t.count();
-    copyBoth += intersection(start, t);
-    copySum += start.count() + t.count();
-    s.worstSlice = std::min(s.worstSlice, dice(p.mask, t));
-    s.first = std::min(s.first, p.slice.index);
-    s.last = std::max(s.last, p.slice.index);
-    ++s.slices;
-  }
-  s.ours = sum ? 2.0 * static_cast<double>(both) / sum : 0;
-  s.copy = copySum ? 2.0 * static_cast<double>(copyBoth) / copySum : 0;
-  return s;
-}
-
-/// Every patch: the segment, the family, a whole propagated slice, not the start slice,
-/// ascending.
-void expectWellFormed(const SegmentationPreview& preview, const PropagationOptions& o,
-                      std::size_t width, std::size_t height) {
-  for (std::size_t n = 0; n < preview.patches.size(); ++n) {
-    const SlicePatch& p = preview.patches[n];
-    EXPECT_EQ(p.segment, o.segment);
-    EXPECT_EQ(p.slice.orientation, o.orientation);
-    EXPECT_EQ(p.source, SliceSource::Propagated);
-    EXPECT_EQ(p.u0, 0U);
-    EXPECT_EQ(p.v0, 0U);
-    EXPECT_EQ(p.mask.width, width);
-    EXPECT_EQ(p.mask.height, height);
-    EXPECT_NE(p.slice.index, o.fromSlice);
-    EXPECT_GT(p.mask.count(), 0U);
-    if (n > 0) {
-      EXPECT_GT(p.slice.index, preview.patches[n - 1].slice.index);
-    }
-  }
-}
-
-std::vector<std::size_t> slicesOf(const SegmentationPreview& preview) {
-  std::vector<std::size_t> out;
-  for (const SlicePatch& p : preview.patches) out.push_back(p.slice.index);
-  return out;
-}
-
-double millisecondsSince(std::chrono::steady_clock::time_point t0) {
-  return std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count();
-}
 
 // --- Synthetic phantoms ----------------------------------------------------------------------
 
@@ -484,141 +382,6 @@ TEST(SlicePropagator, RefusesWhatItCannotDo) {
   other.size[2] = 10;
   EXPECT_THROW(SlicePropagator::propagate(ph.volume, Segmentation(other), ph.options()),
                std::invalid_argument);
-}
-
-// --- Real data -------------------------------------------------------------------------------
-
-struct Organ {
-  int label;
-  const char* name;
-  double floor;  ///< Dice floor over the propagated slices
-};
-
-/// Propagates each organ's largest axial slice (given alone, as drawn) through the volume and
-/// checks Dice against the label map, the margin over copying the start slice, and where it
-/// stopped. Prints the table quoted in Docs/Propagation.md.
-void checkOrgans(const char* title, const Volume& volume, const Segmentation& labels,
-                 const std::vector<Organ>& organs, double marginOverCopy) {
-  std::printf("[%s] %-13s %5s %6s %6s %6s  %-13s %s\n", title, "structure", "start", "Dice", "copy",
-              "slices", "truth -> ours", "ms/slice");
-  for (const Organ& organ : organs) {
-    const Segment* seg = labels.findSegmentByName("Label " + std::to_string(organ.label));
-    ASSERT_NE(seg, nullptr) << organ.name;
-    const SparseMask& mask = labels.mask(seg->id);
-    std::vector<SliceMask> truth;
-    std::size_t start = 0, first = mask.size()[2], last = 0;
-    for (std::size_t k = 0; k < mask.size()[2]; ++k) {
-      truth.push_back(sliceOf(mask, SliceOrientation::Axial, k));
-      if (truth[k].count() > truth[start].count()) start = k;
-      if (truth[k].count() != 0) first = std::min(first, k), last = k;
-    }
-    Segmentation drawn(labels.geometry());
-    Segment s;
-    s.name = organ.name;
-    const SegmentId id = drawn.addSegment(s).id;
-    paint(drawn.mask(id), SliceOrientation::Axial, start, truth[start]);
-    drawn.provenance(id).set(SliceOrientation::Axial, start, SliceSource::Drawn);
-    PropagationOptions o;
-    o.segment = id;
-    o.fromSlice = start;
-    const auto t0 = std::chrono::steady_clock::now();
-    const SegmentationPreview preview = SlicePropagator::propagate(volume, drawn, o);
-    const double ms = millisecondsSince(t0);
-    expectWellFormed(preview, o, truth[0].width, truth[0].height);
-    const Score sc = score(preview, truth, truth[start]);
-    std::printf("[%s] %-13s %5zu %6.3f %6.3f %6zu  %2zu..%-2zu -> %2zu..%-2zu %6.2f\n", title,
-                organ.name, start, sc.ours, sc.copy, sc.slices, first, last, sc.first, sc.last,
-                ms / std::max<std::size_t>(1, sc.slices));
-    EXPECT_GE(sc.ours, organ.floor) << organ.name;
-    EXPECT_GE(sc.ours, sc.copy + marginOverCopy) << organ.name;
-    // No gap: every slice from first to last but the start slice.
-    EXPECT_EQ(sc.slices, sc.last - sc.first + 1 - (sc.first <= start && start <= sc.last ? 1 : 0))
-        << organ.name;
-    EXPECT_LE(sc.first, first + 2) << organ.name;
-    EXPECT_GE(sc.last + 2, last) << organ.name;
-    EXPECT_GE(sc.first + 2, first) << organ.name;  // no slice far past the ends either
-    EXPECT_LE(sc.last, last + 2) << organ.name;
-  }
-}
-
-// TotalSegmentator's CT example (122 x 101 x 30, 3 mm): spleen, kidneys and liver, each from its
-// largest slice. Measured Dice (copy of the start slice): spleen 0.890 (0.703), right kidney
-// 0.902 (0.721), left kidney 0.913 (0.652), liver 0.913 (0.699).
-TEST(SlicePropagatorReal, TotalSegmentatorCtOrgans) {
-  const Volume ct =
-      VolumeReader::read(annotrace::test::dataPath("nifti_totalseg/example_ct_sm.nii.gz"));
-  const Segmentation labels =
-      LabelmapFileIO::read(annotrace::test::dataPath("nifti_totalseg/example_seg.nii.gz"),
-                           &ct.geometry())
-          .segmentation;
-  checkOrgans("CT", ct, labels,
-              {{1, "spleen", 0.87},
-               {2, "kidney right", 0.88},
-               {3, "kidney left", 0.89},
-               {5, "liver", 0.89}},
-              0.15);
-}
-
-// TotalSegmentator's MR example (117 x 91 x 20, 3 mm). Measured: spleen 0.918 (0.697), right
-// kidney 0.921 (0.696), left kidney 0.945 (0.688), liver 0.897 (0.695).
-TEST(SlicePropagatorReal, TotalSegmentatorMrOrgans) {
-  const Volume mr =
-      VolumeReader::read(annotrace::test::dataPath("nifti_totalseg/example_mr_sm.nii.gz"));
-  const Segmentation labels =
-      LabelmapFileIO::read(annotrace::test::dataPath("nifti_totalseg/example_seg_mr.nii.gz"),
-                           &mr.geometry())
-          .segmentation;
-  checkOrgans("MR", mr, labels,
-              {{1, "spleen", 0.89},
-               {2, "kidney right", 0.89},
-               {3, "kidney left", 0.92},
-               {5, "liver", 0.87}},
-              0.15);
-}
-
-/// A label map on another grid of the same patient space, as one segment per listed label on
-/// `g` (nearest voxel by world position).
-Segmentation labelsOnGrid(const Volume& labelmap, const ImageGeometry& g,
-                          const std::vector<Organ>& organs) {
-  Segmentation out(g);
-  std::vector<SegmentId> ids;
-  for (const Organ& organ : organs) {
-    Segment s;
-    s.name = "Label " + std::to_string(organ.label);
-    s.labelValue = static_cast<std::uint16_t>(organ.label);
-    ids.push_back(out.addSegment(s).id);
-  }
-  const ImageGeometry& lg = labelmap.geometry();
-  for (std::size_t k = 0; k < g.size[2]; ++k) {
-    for (std::size_t j = 0; j < g.size[1]; ++j) {
-      for (std::size_t i = 0; i < g.size[0]; ++i) {
-        std::array<std::int64_t, 3> at{};
-        if (!lg.worldToNearestVoxel(g.indexToWorld({double(i), double(j), double(k)}), at)) {
-          continue;
-        }
-        const double value = labelmap.value(at[0], at[1], at[2]);
-        for (std::size_t n = 0; n < organs.size(); ++n) {
-          if (value == organs[n].label) out.mask(ids[n]).assign(i, j, k, true);
-        }
-      }
-    }
-  }
-  return out;
-}
-
-// The full-resolution CT of TotalSegmentator's DICOM example (512 x 512 x 20, 0.98 mm, slices
-// 2 mm apart) with its label map, whose rows and slices run the other way (mapped by world
-// position). The label map was made at 3 mm and brought back by nearest neighbour, so pairs of
-// slices are identical and the copy baseline is strong. Measured: spleen 0.959 (0.941), liver
-// 0.963 (0.947); about 4-5 ms a slice on the 2-core development machine.
-TEST(SlicePropagatorReal, FullResolutionCtOrgans) {
-  const Volume ct =
-      VolumeReader::read(annotrace::test::dataPath("ct_siemens_j2k_totalseg/example_ct_dicom"));
-  ASSERT_EQ(ct.geometry().size[0], 512U);
-  const Volume labelmap = VolumeReader::read(
-      annotrace::test::dataPath("ct_siemens_j2k_totalseg/example_seg_dicom.nii.gz"));
-  const std::vector<Organ> organs{{1, "spleen", 0.945}, {5, "liver", 0.95}};
-  checkOrgans("CT512", ct, labelsOnGrid(labelmap, ct.geometry(), organs), organs, 0.01);
 }
 
 }  // namespace
