@@ -27,23 +27,20 @@
 // Usage: annotrace_bench_p2 [REPEATS=40] [DEPTH...]   (default depths: 1000 100; REPEATS >= 30)
 // Environment: ANNOTRACE_BENCH_ONLY (time only the operations whose label contains it, e.g.
 // "sphere", for perf).
+//
+// The volume and segmentation are made in BenchP2Fixture, the edits and the figures of an undo
+// step in BenchP2Edits; this file runs them at each depth and prints the tables.
 
 #include <algorithm>
-#include <array>
-#include <chrono>
-#include <cmath>
 #include <cstdint>
 #include <cstdio>
 #include <cstdlib>
 #include <exception>
-#include <map>
-#include <numbers>
-#include <stdexcept>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "Segmentation/EditOperation.h"
-#include "Segmentation/EditRegionBuilder.h"
 #include "Segmentation/IndexBox.h"
 #include "Segmentation/SegmentEditorLogic.h"
 #include "Segmentation/Segmentation.h"
@@ -51,385 +48,25 @@
 #include "Segmentation/UndoStep.h"
 #include "Volume/ImageGeometry.h"
 #include "Volume/Volume.h"
-#include "Volume/VoxelAllocator.h"
 
+#include "BenchP2Edits.h"
+#include "BenchP2Fixture.h"
 #include "BenchTiming.h"
 
 namespace {
 
 using annotrace::EditOperation;
-using annotrace::EditTool;
 using annotrace::ImageGeometry;
 using annotrace::IndexBox;
 using annotrace::Segmentation;
 using annotrace::SegmentEditorLogic;
-using annotrace::SegmentFlips;
-using annotrace::SegmentId;
-using annotrace::SliceOrientation;
 using annotrace::UndoStep;
-using annotrace::Vec3;
 using annotrace::Volume;
-using namespace annotrace::bench;  // Clock, msSince, Stats, statsOf, medianOf
+using namespace annotrace::bench;      // Clock, msSince, Stats, statsOf, medianOf
+using namespace annotrace::bench::p2;  // the fixture and the edits
 
-constexpr double kPi = std::numbers::pi;
-constexpr std::size_t kWidth = 512;
-constexpr double kPixelMm = 0.7;
-constexpr double kSliceMm = 1.0;
-constexpr std::size_t kSegments = 10;
 constexpr double kTimeTargetMs = 2.0;
 constexpr double kBytesPerVoxelTarget = 2.0;
-
-ImageGeometry makeGeometry(std::size_t depth) {
-  ImageGeometry g;
-  g.size = {kWidth, kWidth, depth};
-  g.spacing = {kPixelMm, kPixelMm, kSliceMm};
-  // LPS, identity direction: x left, y posterior, z = k mm (superior).
-  const double half = 0.5 * double(kWidth - 1) * kPixelMm;
-  g.origin = {-half, -half, 0.0};
-  return g;
-}
-
-/// A CT-like int16 volume: air, a body ellipse of soft tissue (~40 HU), two lungs (-900 HU) in
-/// the upper part, a vertebral body (700 HU) and a little deterministic texture.
-Volume makeCtVolume(std::size_t depth) {
-  const ImageGeometry g = makeGeometry(depth);
-  annotrace::VoxelVector<std::int16_t> voxels(g.voxelCount());  // every voxel is written below
-  auto fillX = [&](std::int16_t* row, double x0, double x1, std::int16_t value) {
-    const double i0 = std::ceil((x0 - g.origin[0]) / kPixelMm);
-    const double i1 = std::floor((x1 - g.origin[0]) / kPixelMm);
-    const auto first = static_cast<std::ptrdiff_t>(std::max(0.0, i0));
-    const auto last = static_cast<std::ptrdiff_t>(std::min(double(kWidth - 1), i1));
-    if (first <= last) std::fill(row + first, row + last + 1, value);
-  };
-  for (std::size_t k = 0; k < depth; ++k) {
-    const double t = double(k) / double(depth);
-    // Lungs between 55% and 95% of the depth, largest in the middle of that range.
-    const double lungScale = t > 0.55 && t < 0.95 ? std::sin(kPi * (t - 0.55) / 0.4) : 0.0;
-    for (std::size_t j = 0; j < kWidth; ++j) {
-      const double y = g.origin[1] + double(j) * kPixelMm;
-      std::int16_t* row = voxels.data() + (k * kWidth + j) * kWidth;
-      std::fill(row, row + kWidth, std::int16_t{-1000});
-      if (std::abs(y) < 115.0) {
-        const double xb = 160.0 * std::sqrt(1.0 - (y / 115.0) * (y / 115.0));
-        fillX(row, -xb, xb, 40);
-      }
-      if (lungScale > 0.05) {
-        const double a = 55.0 * lungScale, b = 75.0 * lungScale, cy = -5.0;
-        if (std::abs(y - cy) < b) {
-          const double xl = a * std::sqrt(1.0 - ((y - cy) / b) * ((y - cy) / b));
-          fillX(row, -75.0 - xl, -75.0 + xl, -900);
-          fillX(row, 75.0 - xl, 75.0 + xl, -900);
-        }
-      }
-      if (std::abs(y - 85.0) < 16.0) {
-        const double xs = std::sqrt(16.0 * 16.0 - (y - 85.0) * (y - 85.0));
-        fillX(row, -xs, xs, 700);
-      }
-      for (std::size_t i = 0; i < kWidth; ++i) {
-        row[i] =
-            static_cast<std::int16_t>(row[i] + static_cast<int>((i * 7 + j * 3 + k * 5) & 15) - 8);
-      }
-    }
-  }
-  return Volume(g, std::move(voxels));
-}
-
-/// An organ-sized blob: an ellipsoid-like stack of lobed axial contours.
-struct Blob {
-  std::string name;
-  double cx = 0, cy = 0, zc = 0, halfLength = 0, a = 0, b = 0, phase = 0;
-};
-
-std::vector<Blob> makeBlobs(std::size_t depth) {
-  std::vector<Blob> blobs;
-  for (std::size_t s = 0; s < kSegments; ++s) {
-    Blob blob;
-    blob.name = "Organ " + std::to_string(s + 1);
-    const double theta = double(s) * 2.0 * kPi * 3.0 / double(kSegments) + 0.3;
-    blob.cx = 65.0 * std::cos(theta);
-    blob.cy = 40.0 * std::sin(theta);
-    blob.zc = (double(s) + 0.5) * double(depth) * kSliceMm / double(kSegments);
-    blob.halfLength = 0.16 * double(depth) * kSliceMm;
-    blob.a = 42.0 + 3.0 * double(s % 4);
-    blob.b = 34.0 + 3.0 * double(s % 3);
-    blob.phase = 1.3 * double(s);
-    blobs.push_back(std::move(blob));
-  }
-  return blobs;
-}
-
-/// The blob's 64-vertex contour on the axial plane at height z; empty when the blob misses it.
-std::vector<Vec3> blobContour(const Blob& blob, double z) {
-  const double t = (z - blob.zc) / blob.halfLength;
-  if (std::abs(t) >= 1.0) return {};
-  const double scale = std::sqrt(1.0 - t * t);
-  if (scale * blob.b < 2.0) return {};
-  std::vector<Vec3> points;
-  for (int n = 0; n < 64; ++n) {
-    const double theta = 2.0 * kPi * n / 64.0;
-    const double r = 1.0 + 0.10 * std::sin(3.0 * theta + blob.phase + 2.0 * t) +
-                     0.05 * std::cos(5.0 * theta - blob.phase);
-    points.push_back({blob.cx + blob.a * scale * r * std::cos(theta),
-                      blob.cy + blob.b * scale * r * std::sin(theta), z});
-  }
-  return points;
-}
-
-std::size_t sliceOfZ(const ImageGeometry& g, double z) {
-  return static_cast<std::size_t>(std::lround((z - g.origin[2]) / g.spacing[2]));
-}
-
-/// The 10 segments and their blobs, made through the editor as a user would (one polygon per
-/// axial slice). Returns the segmentation and the number of operations applied.
-Segmentation buildContent(const Volume& volume, const std::vector<Blob>& blobs,
-                          std::size_t& operations) {
-  // Keep only the newest step: the setup needs no undo.
-  annotrace::UndoHistory::Limits limits;
-  limits.maxSteps = 1;
-  SegmentEditorLogic editor(volume, Segmentation(volume.geometry()),
-                            annotrace::UndoHistory(limits));
-  operations = 0;
-  for (const Blob& blob : blobs) {
-    EditOperation add;
-    add.tool = EditTool::AddSegment;
-    add.segmentFields = {{"name", blob.name}};
-    editor.apply(add);
-    ++operations;
-  }
-  const ImageGeometry& g = volume.geometry();
-  for (const Blob& blob : blobs) {
-    for (std::size_t k = 0; k < g.size[2]; ++k) {
-      const double z = g.origin[2] + double(k) * g.spacing[2];
-      std::vector<Vec3> contour = blobContour(blob, z);
-      if (contour.empty()) continue;
-      EditOperation op;
-      op.tool = EditTool::Polygon;
-      op.segment = blob.name;
-      op.plane = SliceOrientation::Axial;
-      op.slice = k;
-      op.points = std::move(contour);
-      editor.apply(op);
-      ++operations;
-    }
-  }
-  return editor.segmentation();
-}
-
-enum class Kind {
-  BrushAxial,
-  Polygon,
-  PolygonSagittal,
-  Eraser,
-  BrushSagittal,
-  BrushCoronal,
-  Sphere,
-  ScissorsAllSlices
-};
-constexpr std::array kEditKinds{Kind::BrushAxial, Kind::Polygon,       Kind::PolygonSagittal,
-                                Kind::Eraser,     Kind::BrushSagittal, Kind::BrushCoronal,
-                                Kind::Sphere};
-/// Timed but outside the P2 targets: scissors through every slice must visit every slice, so
-/// its cost grows with depth by nature; it shows what erasing a whole segment's outside costs.
-constexpr std::array kTimedKinds{Kind::BrushAxial, Kind::Polygon,          Kind::PolygonSagittal,
-                                 Kind::Eraser,     Kind::BrushSagittal,    Kind::BrushCoronal,
-                                 Kind::Sphere,     Kind::ScissorsAllSlices};
-
-bool isTargetKind(const std::string& label) {
-  return label.rfind("g ", 0) != 0;
-}
-
-const char* kindLabel(Kind kind) {
-  switch (kind) {
-    case Kind::BrushAxial:
-      return "a brush 30 mm axial";
-    case Kind::Polygon:
-      return "b polygon 200 vertices";
-    case Kind::PolygonSagittal:
-      return "b polygon 200 v sagittal";
-    case Kind::Eraser:
-      return "c eraser 30 mm axial";
-    case Kind::BrushSagittal:
-      return "d brush 30 mm sagittal";
-    case Kind::BrushCoronal:
-      return "d brush 30 mm coronal";
-    case Kind::Sphere:
-      return "e sphere brush r 10 mm";
-    case Kind::ScissorsAllSlices:
-      return "g scissors all slices";
-  }
-  return "?";
-}
-
-/// The operation of one repetition: each repetition works on another blob, slice and direction.
-/// Painting tools paint the segment three places further on over the blob's own segment
-/// (overwrite); the eraser erases the blob's own segment.
-EditOperation makeEdit(Kind kind, int rep, const std::vector<Blob>& blobs, const ImageGeometry& g) {
-  const Blob& blob = blobs[static_cast<std::size_t>(rep) % blobs.size()];
-  const Blob& painted = blobs[(static_cast<std::size_t>(rep) + 3) % blobs.size()];
-  const double depthMm = double(g.size[2] - 1) * g.spacing[2];
-  // Keep the tool's reach (sphere: 10 mm, in-plane strokes on sagittal/coronal: 20 mm, the
-  // sagittal polygon: 42 mm) inside the volume.
-  const double margin = kind == Kind::Sphere                                        ? 11.0
-                        : kind == Kind::BrushSagittal || kind == Kind::BrushCoronal ? 21.0
-                        : kind == Kind::PolygonSagittal                             ? 42.0
-                                                                                    : 0.0;
-  const double offset = (double((rep * 37) % 17) - 8.0) / 8.0 * 0.5 * blob.halfLength;
-  const double z = g.origin[2] + std::clamp(blob.zc + offset, margin, depthMm - margin);
-  const std::size_t k = sliceOfZ(g, z);
-  const double zk = g.origin[2] + double(k) * g.spacing[2];
-  const double phi = 0.7 * rep;
-  const Vec3 dir{std::cos(phi), std::sin(phi), 0};
-  const Vec3 perp{-std::sin(phi), std::cos(phi), 0};
-
-  EditOperation op;
-  op.segment = painted.name;
-  op.plane = SliceOrientation::Axial;
-  op.slice = k;
-  auto axialStroke = [&](double halfLength) {
-    for (double t = -halfLength; t <= halfLength + 1e-9; t += 2.0) {
-      const double wobble = 6.0 * std::sin(kPi * t / 50.0);
-      op.points.push_back(
-          {blob.cx + t * dir[0] + wobble * perp[0], blob.cy + t * dir[1] + wobble * perp[1], zk});
-    }
-  };
-  switch (kind) {
-    case Kind::BrushAxial:
-    case Kind::Eraser:
-      op.tool = kind == Kind::Eraser ? EditTool::Eraser : EditTool::Brush;
-      if (kind == Kind::Eraser) op.segment = blob.name;
-      op.radiusMm = 15.0;
-      axialStroke(50.0);  // 51 points, 2 mm apart
-      break;
-    case Kind::Sphere:
-      op.tool = EditTool::Brush;
-      op.shape = annotrace::BrushShape::Sphere;
-      op.radiusMm = 10.0;
-      axialStroke(10.0);  // 11 points
-      break;
-    case Kind::Polygon:
-    case Kind::PolygonSagittal: {
-      op.tool = EditTool::Polygon;
-      const bool sagittal = kind == Kind::PolygonSagittal;
-      const auto i = static_cast<std::size_t>(std::lround((blob.cx - g.origin[0]) / kPixelMm));
-      const double x = g.origin[0] + double(i) * kPixelMm;
-      if (sagittal) {
-        op.plane = SliceOrientation::Sagittal;
-        op.slice = i;
-      }
-      for (int n = 0; n < 200; ++n) {
-        const double theta = 2.0 * kPi * n / 200.0;
-        const double r =
-            40.0 * (0.72 + 0.28 * std::cos(7.0 * theta + phi)) *
-            (1.0 + 0.04 * std::sin(3.0 * theta + rep) + 0.02 * std::sin(23.0 * theta + 2.0 * phi));
-        const double c = r * std::cos(theta), d = r * std::sin(theta);
-        op.points.push_back(sagittal ? Vec3{x, blob.cy + c, zk + d}
-                                     : Vec3{blob.cx + c, blob.cy + d, zk});
-      }
-      break;
-    }
-    case Kind::BrushSagittal:
-    case Kind::BrushCoronal: {
-      const bool sagittal = kind == Kind::BrushSagittal;
-      op.tool = EditTool::Brush;
-      op.radiusMm = 15.0;
-      op.plane = sagittal ? SliceOrientation::Sagittal : SliceOrientation::Coronal;
-      // Fixed i (x) for sagittal, fixed j (y) for coronal, on a pixel centre.
-      const double fixed = sagittal ? blob.cx : blob.cy;
-      const auto index =
-          static_cast<std::size_t>(std::lround((fixed - g.origin[sagittal ? 0 : 1]) / kPixelMm));
-      const double fixedMm = g.origin[sagittal ? 0 : 1] + double(index) * kPixelMm;
-      op.slice = index;
-      for (double t = -50.0; t <= 50.0 + 1e-9; t += 2.0) {
-        const double dz = 5.0 * std::sin(kPi * t / 50.0 + phi);
-        op.points.push_back(sagittal ? Vec3{fixedMm, blob.cy + t, zk + dz}
-                                     : Vec3{blob.cx + t, fixedMm, zk + dz});
-      }
-      break;
-    }
-    case Kind::ScissorsAllSlices:
-      // Erase the blob's own segment outside a 30 mm circle, through every slice.
-      op.tool = EditTool::Scissors;
-      op.segment = blob.name;
-      op.scissors = annotrace::ScissorsAction::EraseOutside;
-      op.wholeVolume = true;
-      for (int n = 0; n < 24; ++n) {
-        const double theta = 2.0 * kPi * n / 24.0;
-        op.points.push_back(
-            {blob.cx + 30.0 * std::cos(theta), blob.cy + 30.0 * std::sin(theta), zk});
-      }
-      break;
-  }
-  return op;
-}
-
-/// Time of building the operation's region alone (the first part of apply), in ms.
-double regionMs(const EditOperation& op, const ImageGeometry& g) {
-  const annotrace::SliceSpec slice{op.plane, *op.slice};
-  const auto t0 = Clock::now();
-  const annotrace::EditRegion region =
-      op.tool == EditTool::Polygon ? annotrace::EditRegionBuilder::polygon(g, slice, op.points)
-      : op.tool == EditTool::Scissors
-          ? annotrace::EditRegionBuilder::scissors(g, slice, op.points, false, 0, g.size[2] - 1)
-          : annotrace::EditRegionBuilder::brushStroke(g, slice, op.points, op.radiusMm, op.shape);
-  const double ms = msSince(t0);
-  if (region.voxelCount() == 0) throw std::runtime_error("an empty tool region");
-  return ms;
-}
-
-/// Calls fn(linear index, {i, j, k}) for every voxel of the runs.
-template <typename Fn>
-void forEachFlipped(const SegmentFlips& f, const std::array<std::size_t, 3>& size, Fn&& fn) {
-  const std::size_t stride = f.axis == 0 ? 1 : f.axis == 1 ? size[0] : size[0] * size[1];
-  for (std::uint64_t run : f.runs) {
-    const std::uint64_t start = SegmentFlips::runStart(run);
-    std::array<std::size_t, 3> index{start % size[0], (start / size[0]) % size[1],
-                                     start / (size[0] * size[1])};
-    for (std::uint64_t n = 0; n < SegmentFlips::runLength(run); ++n) {
-      fn(start + n * stride, index);
-      ++index[f.axis];
-    }
-  }
-}
-
-/// What one step holds and changed, measured outside the clock.
-struct StepFigures {
-  std::size_t distinctVoxels = 0;  ///< voxels whose label changed (overwrite flips two segments)
-  std::size_t stepBytes = 0;       ///< UndoStep::memoryBytes()
-  std::size_t runsBytes = 0;       ///< of which the flip runs (vector capacity)
-  std::size_t runsUsedBytes = 0;   ///< the runs themselves (vector size)
-  std::size_t slicerBytes = 0;     ///< uint8 copy of each modified segment's bounding box
-};
-
-/// Bounding boxes of the segments as a Slicer-style undo would copy them: the extent before the
-/// edit grown by the voxels it changed (extents never shrink).
-using ExtentCache = std::map<SegmentId, IndexBox>;
-
-StepFigures measureStep(const UndoStep& step, const std::array<std::size_t, 3>& size,
-                        ExtentCache& extents, bool growExtents) {
-  StepFigures fig;
-  fig.stepBytes = step.memoryBytes();
-  std::vector<std::uint64_t> changed;
-  for (const SegmentFlips& f : step.flips) {
-    fig.runsBytes += f.runs.capacity() * sizeof(std::uint64_t);
-    fig.runsUsedBytes += f.runs.size() * sizeof(std::uint64_t);
-    IndexBox box;
-    box.lo = size;
-    forEachFlipped(f, size, [&](std::uint64_t linear, const std::array<std::size_t, 3>& index) {
-      changed.push_back(linear);
-      for (int a = 0; a < 3; ++a) {
-        box.lo[a] = std::min(box.lo[a], index[a]);
-        box.hi[a] = std::max(box.hi[a], index[a] + 1);
-      }
-    });
-    const IndexBox extent = extents[f.segment].united(box);
-    fig.slicerBytes += extent.voxelCount();
-    if (growExtents) extents[f.segment] = extent;
-  }
-  std::ranges::sort(changed);
-  fig.distinctVoxels = static_cast<std::size_t>(
-      std::ranges::distance(changed.begin(), std::ranges::unique(changed).begin()));
-  return fig;
-}
 
 struct OpResult {
   std::string label;
