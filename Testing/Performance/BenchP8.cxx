@@ -129,7 +129,7 @@ int main(int argc, char** argv) {
   SliceView view(&session, &tools, SliceOrientation::Axial);
   view.resize(800, 800);
   view.show();
-  QTest::qWaitForWindowExposed(&view);
+  if (!QTest::qWaitForWindowExposed(&view)) std::fprintf(stderr, "warning: view not exposed\n");
   std::vector<double> moveMs, releaseMs, renderMs;
   for (int r = 0; r < repeats; ++r) {
     view.setSlice(60 + std::size_t(r) % 80);

@@ -119,12 +119,16 @@ bool AnnotationSession::hasUnsavedChanges() const {
   return hasStudy() && editor_->segmentation().contentDigest() != savedDigest_;
 }
 
+void AnnotationSession::takeLabels(LabelmapBundle bundle) {
+  Volume volume = std::move(*volume_);
+  setStudy(std::move(volume), std::move(bundle));
+}
+
 bool AnnotationSession::openLabels(const QString& path) {
   if (!hasStudy()) return false;
   try {
     LabelmapBundle bundle = LabelmapFileIO::read(path.toStdString(), &volume_->geometry());
-    Volume volume = std::move(*volume_);
-    setStudy(std::move(volume), std::move(bundle));
+    takeLabels(std::move(bundle));
     return true;
   } catch (const std::exception& e) {
     emit failed(QString::fromStdString(e.what()));
@@ -195,8 +199,7 @@ bool AnnotationSession::openFromVault(const QString& vaultFolder, const QString&
       throw std::runtime_error("record " + opened.header.id.substr(0, 16) + ": " +
                                (mismatch.empty() ? "its grid is not this study's" : mismatch));
     }
-    Volume volume = std::move(*volume_);
-    setStudy(std::move(volume), std::move(bundle));
+    takeLabels(std::move(bundle));
     return true;
   } catch (const std::exception& e) {
     emit failed(QString::fromStdString(e.what()));

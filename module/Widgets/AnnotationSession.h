@@ -89,6 +89,8 @@ class AnnotationSession : public QObject {
 
  private:
   void setBusy(bool busy);
+  /// Replaces the labels of the open study (same volume, new editor and history).
+  void takeLabels(LabelmapBundle bundle);
   /// Runs work(progress) on the thread pool; deliver(session, result) or failed() follow on the
   /// GUI thread. Starting new work cancels the running one.
   template <typename Work, typename Deliver>
